@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Autopack.Cli.Commands;
+
+namespace Autopack.Cli;
+
+/// <summary>The <c>autopack</c> command tree.</summary>
+public static class AutopackCli
+{
+    public static RootCommand Create(string workingDirectory)
+    {
+        var root = new RootCommand("Autopack: drives autonomous build runs with hard token budgets, circuit breakers and operator control files.");
+        root.Add(DbCommands.Create(workingDirectory));
+        root.Add(RunsCommands.Create(workingDirectory));
+        root.Add(PhasesCommands.Create(workingDirectory));
+        root.Add(UsageCommand.Create(workingDirectory));
+        return root;
+    }
+}

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Autopack.Storage.Database;
+
+namespace Autopack.Cli.Commands;
+
+/// <summary><c>autopack db version|migrate|integrity|cleanup</c>.</summary>
+public static class DbCommands
+{
+    public static Command Create(string cwd)
+    {
+        var db = new Command("db", "Database schema and health.");
+
+        var version = new Command("version", "Print the current and latest schema versions.");
+        CommandAction.Set(version, cwd, (_, ctx, _) =>
+        {
+            var versions = new DatabaseMigrator(ctx.Database).GetVersions();
+            ctx.Out.WriteLine($"current: {versions.Current}");
+            ctx.Out.WriteLine($"latest:  {versions.Latest}");
+            if (versions.NewerThanThisBuild)
+            {
+                ctx.Out.WriteLine("the database is newer than this autopack");
+            }
+            else if (!versions.UpToDate)
+            {
+                ctx.Out.WriteLine("pending migrations: run 'autopack db migrate'");
+            }
+
+            return Task.FromResult(0);
+        });
+
+        var migrate = new Command("migrate", "Apply pending migrations (creates the database if missing).");
+        CommandAction.Set(migrate, cwd, (_, ctx, _) =>
+        {
+            var database = ctx.Database;
+            Directory.CreateDirectory(Path.GetDirectoryName(database.FullPath)!);
+            var migrator = new DatabaseMigrator(database);
+            var before = migrator.GetVersions();
+            if (before.NewerThanThisBuild)
+            {
+                throw new CliException($"database schema {before.Current} is newer than this autopack knows ({before.Latest}); upgrade autopack");
+            }
+
+            migrator.MigrateUp();
+            var after = migrator.CurrentVersion();
+            ctx.Out.WriteLine(before.Current == after
+                ? $"schema up to date at {after} ({database.FullPath})"
+                : $"migrated {database.FullPath} from {before.Current} to {after}");
+            return Task.FromResult(0);
+        });
+
+        var integrity = new Command("integrity", "Run PRAGMA integrity_check; exits non-zero unless it says ok.");
+        CommandAction.Set(integrity, cwd, (_, ctx, _) =>
+        {
+            var database = ctx.Database;
+            if (!File.Exists(database.FullPath))
+            {
+                throw new CliException($"no database at {database.FullPath}");
+            }
+
+            var lines = new DatabaseMigrator(database).IntegrityCheck();
+            foreach (var line in lines)
+            {
+                ctx.Out.WriteLine(line);
+            }
+
+            return Task.FromResult(lines is ["ok"] ? 0 : 1);
+        });
+
+        var cleanup = new Command("cleanup", "Release leases of dead executors, drop their orphaned token reservations, checkpoint the WAL.");
+        CommandAction.Set(cleanup, cwd, async (_, ctx, ct) =>
+        {
+            var report = await new DatabaseCleanup(ctx.MigratedDatabase(), ctx.Time)
+                .RunAsync(TimeSpan.FromSeconds(ctx.Settings.LeaseStaleSeconds), ct).ConfigureAwait(false);
+            ctx.Out.WriteLine($"stale leases released: {report.StaleLeases}");
+            ctx.Out.WriteLine($"orphaned reservations dropped: {report.OrphanedReservations}");
+            ctx.Out.WriteLine($"wal checkpoint: {report.CheckpointedPages} pages");
+            return 0;
+        });
+
+        db.Add(version);
+        db.Add(migrate);
+        db.Add(integrity);
+        db.Add(cleanup);
+        return db;
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Autopack.Domain.Runs;
+using Autopack.Storage.Runs;
+using Autopack.Storage.Runtime;
+
+namespace Autopack.Cli.Commands;
+
+/// <summary><c>autopack phases timeout &lt;phase-id&gt;</c>.</summary>
+public static class PhasesCommands
+{
+    public static Command Create(string cwd)
+    {
+        var phases = new Command("phases", "Control phases.");
+        var phaseId = new Argument<string>("phase-id") { Description = "The phase." };
+        var timeout = new Command("timeout", "Force the executing phase to time out now (writes .force_timeout).") { phaseId };
+        CommandAction.Set(timeout, cwd, async (parse, ctx, ct) =>
+        {
+            var id = parse.GetRequiredValue(phaseId);
+            var phase = await new RunStore(ctx.MigratedDatabase(), ctx.Time).FindPhaseAsync(id, ct).ConfigureAwait(false)
+                ?? throw new NotFoundException("phase", id);
+            if (PhaseTransitions.IsTerminal(phase.Status))
+            {
+                throw new CliException($"phase {id} already ended ({phase.Status.ToName()})", 5);
+            }
+
+            var path = ctx.Runtime.WriteControlFile(new ControlCommand(ControlKind.Timeout, id));
+            await ctx.Out.WriteLineAsync($"wrote timeout:{id} to {path}").ConfigureAwait(false);
+            return 0;
+        });
+        phases.Add(timeout);
+        return phases;
+    }
+}

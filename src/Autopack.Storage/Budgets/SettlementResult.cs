@@ -1,0 +1,6 @@
+using Autopack.Domain.Budgets;
+
+namespace Autopack.Storage.Budgets;
+
+/// <summary>The outcome of settling a call: what was charged, and which 80% warnings it crossed.</summary>
+public sealed record SettlementResult(long UsageEventId, SettledUsage Charged, bool PhaseWarningCrossed, bool RunWarningCrossed);

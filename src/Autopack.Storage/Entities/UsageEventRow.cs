@@ -1,0 +1,25 @@
+namespace Autopack.Storage.Entities;
+
+/// <summary>A row of <c>llm_usage_events</c>: one provider call.</summary>
+public sealed class UsageEventRow
+{
+    public long Id { get; set; }
+
+    public required string RunId { get; set; }
+
+    public required string PhaseId { get; set; }
+
+    public required string PhaseName { get; set; }
+
+    public required string Provider { get; set; }
+
+    public required string Model { get; set; }
+
+    public required string Role { get; set; }
+
+    public long PromptTokens { get; set; }
+
+    public long CompletionTokens { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}

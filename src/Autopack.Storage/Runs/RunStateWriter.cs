@@ -1,0 +1,117 @@
+using Autopack.Domain.Runs;
+using Autopack.Storage.Database;
+using Autopack.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Autopack.Storage.Runs;
+
+/// <summary>
+/// Every state change of runs and phases: checked against the domain's transitions, written with its
+/// <c>events</c> row in one transaction, so the trail and the state never disagree.
+/// </summary>
+public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
+{
+    public async Task<RunRow> TransitionRunAsync(string runId, RunStatus to, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = database.CreateContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var run = await db.Runs.FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException("run", runId);
+        var from = run.Status;
+        RunTransitions.Ensure(runId, from, to);
+        var now = time.GetUtcNow().UtcDateTime;
+        run.Status = to;
+        if (to == RunStatus.Executing)
+        {
+            run.StartedAt ??= now;
+            run.FailureReason = null;
+        }
+
+        if (RunTransitions.IsTerminal(to))
+        {
+            run.FinishedAt = now;
+        }
+
+        if (reason is not null && to != RunStatus.Executing)
+        {
+            run.FailureReason = reason;
+        }
+
+        db.Events.Add(new EventRow
+        {
+            RunId = runId,
+            Kind = "run_status",
+            Message = $"{from.ToName()} -> {to.ToName()}" + (reason is null ? string.Empty : $": {reason}"),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>Moves a phase; QUEUED -> EXECUTING counts a new attempt.</summary>
+    public async Task<PhaseRow> TransitionPhaseAsync(string phaseId, PhaseStatus to, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = database.CreateContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var phase = await db.Phases.FirstOrDefaultAsync(p => p.PhaseId == phaseId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException("phase", phaseId);
+        var from = phase.Status;
+        PhaseTransitions.Ensure(phaseId, from, to);
+        var now = time.GetUtcNow().UtcDateTime;
+        phase.Status = to;
+        if (from == PhaseStatus.Queued && to == PhaseStatus.Executing)
+        {
+            phase.Attempts++;
+            phase.StartedAt ??= now;
+        }
+
+        if (PhaseTransitions.IsTerminal(to))
+        {
+            phase.FinishedAt = now;
+        }
+
+        if (reason is not null)
+        {
+            phase.FailureReason = reason;
+        }
+        else if (to == PhaseStatus.Complete)
+        {
+            phase.FailureReason = null;
+        }
+
+        db.Events.Add(new EventRow
+        {
+            RunId = phase.RunId,
+            PhaseId = phaseId,
+            Kind = "phase_status",
+            Message = $"{from.ToName()} -> {to.ToName()}" + (to == PhaseStatus.Executing ? $" (attempt {phase.Attempts}/{phase.MaxAttempts})" : string.Empty)
+                + (reason is null ? string.Empty : $": {reason}"),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return phase;
+    }
+
+    /// <summary>Marks the run's still-queued phases SKIPPED (the run ended before reaching them).</summary>
+    public async Task<int> SkipQueuedPhasesAsync(string runId, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var db = database.CreateContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var queued = await db.Phases.Where(p => p.RunId == runId && p.Status == PhaseStatus.Queued)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var phase in queued)
+        {
+            phase.Status = PhaseTransitions.Ensure(phase.PhaseId, phase.Status, PhaseStatus.Skipped);
+            phase.FinishedAt = now;
+            phase.FailureReason = reason;
+            db.Events.Add(new EventRow { RunId = runId, PhaseId = phase.PhaseId, Kind = "phase_status", Message = $"QUEUED -> SKIPPED: {reason}", CreatedAt = now });
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return queued.Count;
+    }
+}

@@ -1,0 +1,92 @@
+using Autopack.Storage.Database;
+using Microsoft.Data.Sqlite;
+
+namespace Autopack.Storage.Runs;
+
+/// <summary>Aggregates over <c>llm_usage_events</c>, served by its indexes (no rows are loaded into memory).</summary>
+public sealed class UsageQueries(SqliteDatabase database)
+{
+    public async Task<RunUsage> GetRunUsageAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        long runCap;
+        await using (var cap = connection.CreateCommand())
+        {
+            cap.CommandText = "SELECT token_cap FROM runs WHERE run_id = $r";
+            cap.Parameters.AddWithValue("$r", runId);
+            runCap = await cap.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long c ? c : throw new NotFoundException("run", runId);
+        }
+
+        var phases = new List<PhaseUsage>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT p.phase_id, p.phase_name, p.token_cap,
+                       coalesce(u.prompt, 0), coalesce(u.completion, 0), coalesce(u.calls, 0)
+                FROM phases p
+                LEFT JOIN (SELECT phase_id, sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, count(*) AS calls
+                           FROM llm_usage_events WHERE run_id = $r GROUP BY phase_id) u ON u.phase_id = p.phase_id
+                WHERE p.run_id = $r
+                ORDER BY p.position
+                """;
+            command.Parameters.AddWithValue("$r", runId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                phases.Add(new PhaseUsage(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+        }
+
+        var providers = await GroupAsync(connection, runId, "provider", cancellationToken).ConfigureAwait(false);
+        var models = await GroupAsync(connection, runId, "model", cancellationToken).ConfigureAwait(false);
+        return new RunUsage(
+            runId,
+            runCap,
+            phases.Sum(p => p.PromptTokens),
+            phases.Sum(p => p.CompletionTokens),
+            phases.Sum(p => p.Calls),
+            phases,
+            providers,
+            models);
+    }
+
+    /// <summary>Tokens used per minute bucket across all runs (or one), for the dashboard's chart.</summary>
+    public async Task<IReadOnlyList<(string Minute, long Tokens)>> TokensOverTimeAsync(string? runId, int minutes, DateTime sinceUtc, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT substr(created_at, 1, 16) AS minute, sum(prompt_tokens + completion_tokens)
+            FROM llm_usage_events
+            WHERE created_at >= $since AND ($r IS NULL OR run_id = $r)
+            GROUP BY minute ORDER BY minute LIMIT $n
+            """;
+        command.Parameters.AddWithValue("$since", DbTime.ToText(sinceUtc));
+        command.Parameters.AddWithValue("$r", (object?)runId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$n", minutes);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var points = new List<(string, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            points.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return points;
+    }
+
+    private static async Task<IReadOnlyList<GroupUsage>> GroupAsync(SqliteConnection connection, string runId, string column, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            $"SELECT {column}, sum(prompt_tokens), sum(completion_tokens), count(*) FROM llm_usage_events WHERE run_id = $r GROUP BY {column} ORDER BY {column}";
+        command.Parameters.AddWithValue("$r", runId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var groups = new List<GroupUsage>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            groups.Add(new GroupUsage(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+
+        return groups;
+    }
+}

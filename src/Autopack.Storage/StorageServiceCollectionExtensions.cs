@@ -1,0 +1,27 @@
+using Autopack.Storage.Breakers;
+using Autopack.Storage.Budgets;
+using Autopack.Storage.Database;
+using Autopack.Storage.Events;
+using Autopack.Storage.Leases;
+using Autopack.Storage.Runs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Autopack.Storage;
+
+/// <summary>Registers the database and its stores.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    public static IServiceCollection AddAutopackStorage(this IServiceCollection services, string databasePath)
+    {
+        services.AddSingleton(new SqliteDatabase(databasePath));
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<RunStateWriter>();
+        services.AddSingleton<UsageQueries>();
+        services.AddSingleton<TokenLedger>();
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<ExecutorLeases>();
+        services.AddSingleton<BreakerStates>();
+        return services;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Autopack.Testing;
+
+/// <summary>
+/// A real <c>autopack</c> process (the built autopack.dll run by dotnet), with its output captured. It is
+/// stopped by its own handle on dispose, never by name.
+/// </summary>
+public sealed partial class AutopackProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+    private readonly StringBuilder error = new();
+
+    private AutopackProcess(Process process)
+    {
+        this.process = process;
+    }
+
+    public static string AutopackDll => Path.Combine(AppContext.BaseDirectory, "autopack.dll");
+
+    public int Pid => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    public int ExitCode => process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public string Error
+    {
+        get
+        {
+            lock (error)
+            {
+                return error.ToString();
+            }
+        }
+    }
+
+    public static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(AutopackDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("AUTOPACK_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var wrapper = new AutopackProcess(process);
+        process.OutputDataReceived += (_, e) => wrapper.Append(wrapper.output, e.Data);
+        process.ErrorDataReceived += (_, e) => wrapper.Append(wrapper.error, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return wrapper;
+    }
+
+    /// <summary>Runs autopack to its end and returns (exit code, stdout, stderr).</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    {
+        using var process = Start(workingDirectory, environment, args);
+        if (!await process.WaitForExitAsync(timeout))
+        {
+            process.Kill();
+            throw new TimeoutException($"autopack {string.Join(' ', args)} did not exit within {timeout}; output: {process.Output} {process.Error}");
+        }
+
+        return (process.ExitCode, process.Output, process.Error);
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            process.WaitForExit(); // flush redirected output
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds on the output so far.</summary>
+    public async Task<bool> WaitForOutputAsync(Func<string, bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (condition(Output + Error))
+            {
+                return true;
+            }
+
+            if (process.HasExited)
+            {
+                return condition(Output + Error);
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+
+    /// <summary>SIGKILL, by this process's own handle.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGTERM, for a graceful shutdown.</summary>
+    public void Terminate()
+    {
+        if (!process.HasExited)
+        {
+            _ = Posix.Kill(process.Id, 15);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        process.Dispose();
+    }
+
+    private void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (target)
+        {
+            target.AppendLine(line);
+        }
+    }
+
+    private static partial class Posix
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+        public static partial int Kill(int pid, int signal);
+    }
+}

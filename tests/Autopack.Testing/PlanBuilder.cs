@@ -1,0 +1,37 @@
+using Autopack.Domain.Plans;
+
+namespace Autopack.Testing;
+
+/// <summary>Builds test plans: <c>new PlanBuilder("r1").Phase("p1").Phase("p2", cap: 1000).Build()</c>.</summary>
+public sealed class PlanBuilder(string? runId = null, long? runCap = null)
+{
+    private readonly List<(string Tier, PhasePlan Phase)> phases = [];
+    private string tier = "tier-1";
+
+    public PlanBuilder Tier(string name)
+    {
+        tier = name;
+        return this;
+    }
+
+    public PlanBuilder Phase(
+        string? phaseId = null,
+        long? cap = null,
+        string? category = null,
+        int maxAttempts = 3,
+        string provider = "offline",
+        string? verify = null,
+        int offlineRejections = 0,
+        int? verifyTimeoutSeconds = null)
+    {
+        var name = phaseId ?? $"phase-{phases.Count + 1}";
+        phases.Add((tier, new PhasePlan(phaseId, name, $"goal of {name}", category, null, maxAttempts, cap, provider, verify, verifyTimeoutSeconds, offlineRejections)));
+        return this;
+    }
+
+    public RunPlan Build()
+    {
+        var tiers = phases.GroupBy(p => p.Tier).Select(g => new TierPlan(g.Key, g.Select(p => p.Phase).ToList())).ToList();
+        return new RunPlan(runId, "test goal", runCap, tiers);
+    }
+}
