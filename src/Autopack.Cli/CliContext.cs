@@ -27,6 +27,16 @@ public sealed class CliContext(string workingDirectory, TextWriter output, TextW
 
     public AutopackSettings Settings => settings ??= Configuration.ToAutopackSettings();
 
+    /// <summary>The settings with every path made absolute against the working directory, for hosts that outlive it.</summary>
+    public AutopackSettings ResolvedSettings => Settings with
+    {
+        DatabasePath = ResolvePath(Settings.DatabasePath),
+        RunsDirectory = ResolvePath(Settings.RunsDirectory),
+        LogPath = ResolvePath(Settings.LogPath),
+        BuildHistoryPath = ResolvePath(Settings.BuildHistoryPath),
+        BackupDirectory = ResolvePath(Settings.BackupDirectory),
+    };
+
     public SqliteDatabase Database => new(ResolvePath(Settings.DatabasePath));
 
     public RuntimeFolder Runtime => new(ResolvePath(Settings.RunsDirectory));

@@ -2,7 +2,8 @@ namespace Autopack.Domain.Runs;
 
 /// <summary>
 /// The phase state machine. An attempt goes EXECUTING (builder) -> CI_RUNNING (verify) -> GATE (auditor) -> COMPLETE.
-/// A rejected, timed-out or interrupted attempt goes back to QUEUED for the next one.
+/// A rejected, timed-out or interrupted attempt goes back to QUEUED for the next one; a QUEUED phase that cannot
+/// start (no attempts left) fails.
 /// </summary>
 public static class PhaseTransitions
 {
@@ -11,7 +12,7 @@ public static class PhaseTransitions
 
     private static readonly Dictionary<PhaseStatus, PhaseStatus[]> Allowed = new()
     {
-        [PhaseStatus.Queued] = [PhaseStatus.Executing, PhaseStatus.Skipped, PhaseStatus.BudgetExceeded],
+        [PhaseStatus.Queued] = [PhaseStatus.Executing, PhaseStatus.Skipped, PhaseStatus.BudgetExceeded, PhaseStatus.Failed],
         [PhaseStatus.Executing] = [PhaseStatus.CiRunning, PhaseStatus.Gate, .. InFlightExits],
         [PhaseStatus.CiRunning] = [PhaseStatus.Gate, .. InFlightExits],
         [PhaseStatus.Gate] = [PhaseStatus.Complete, .. InFlightExits],

@@ -61,6 +61,9 @@ public sealed record AutopackSettings
 
     public string? BackupCron { get; init; }
 
+    /// <summary>The append-only ledger each finished run adds an entry to.</summary>
+    public string BuildHistoryPath { get; init; } = Path.Combine("docs", "BUILD_HISTORY.md");
+
     public string BackupDirectory { get; init; } = "backups";
 
     public int RateLimitPerMinute { get; init; } = 1200;
@@ -111,6 +114,7 @@ public sealed record AutopackSettings
             LeaseStaleSeconds = Int(get, "AUTOPACK_LEASE_STALE_SECONDS", 2, 3600) ?? defaults.LeaseStaleSeconds,
             BreakerBreakSeconds = Int(get, "AUTOPACK_BREAKER_BREAK_SECONDS", 1, 3600) ?? defaults.BreakerBreakSeconds,
             BackupCron = Text(get, "AUTOPACK_BACKUP_CRON"),
+            BuildHistoryPath = Text(get, "AUTOPACK_BUILD_HISTORY") ?? defaults.BuildHistoryPath,
             BackupDirectory = Text(get, "AUTOPACK_BACKUP_DIR") ?? defaults.BackupDirectory,
             RateLimitPerMinute = Int(get, "AUTOPACK_RATE_LIMIT_PER_MINUTE", 1, 1_000_000) ?? defaults.RateLimitPerMinute,
             RateLimitMaxClients = Int(get, "AUTOPACK_RATE_LIMIT_MAX_CLIENTS", 1, 1_000_000) ?? defaults.RateLimitMaxClients,

@@ -49,8 +49,12 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
         return run;
     }
 
-    /// <summary>Moves a phase; QUEUED -> EXECUTING counts a new attempt.</summary>
-    public async Task<PhaseRow> TransitionPhaseAsync(string phaseId, PhaseStatus to, string? reason = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Moves a phase; QUEUED -> EXECUTING counts a new attempt. <paramref name="refundAttempt"/> uncounts the
+    /// current attempt when it was interrupted (stop, executor crash) rather than failed, so interruptions never
+    /// use up a phase's attempts.
+    /// </summary>
+    public async Task<PhaseRow> TransitionPhaseAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false, CancellationToken cancellationToken = default)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -64,6 +68,11 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
         {
             phase.Attempts++;
             phase.StartedAt ??= now;
+        }
+
+        if (refundAttempt && phase.Attempts > 0)
+        {
+            phase.Attempts--;
         }
 
         if (PhaseTransitions.IsTerminal(to))

@@ -1,0 +1,106 @@
+using Autopack.Domain.Settings;
+using Autopack.Executor.Control;
+using Autopack.Llm.Resilience;
+using Autopack.Storage.Breakers;
+using Autopack.Storage.Leases;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Autopack.Executor.Hosting;
+
+/// <summary>
+/// Keeps the lease alive while the run executes, and with each beat publishes the breaker states (they live in
+/// this process) and applies operators' breaker reset requests. A lost lease (another executor took the run
+/// over) stops this executor without writing anything more.
+/// </summary>
+public sealed class LeaseHeartbeat(
+    ExecutorLeases leases,
+    BreakerStates breakerStates,
+    ProviderPipelines pipelines,
+    RunControl control,
+    ExecutorIdentity identity,
+    AutopackSettings settings,
+    TimeProvider time,
+    ILogger<LeaseHeartbeat> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await control.LeaseHeld.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        pipelines.StateChanged += OnBreakerChanged;
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.HeartbeatSeconds), time);
+            do
+            {
+                await BeatAsync(stoppingToken).ConfigureAwait(false);
+            }
+            while (!control.LeaseLost && await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            pipelines.StateChanged -= OnBreakerChanged;
+        }
+    }
+
+    private async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await leases.HeartbeatAsync(identity.RunId, identity.OwnerId, cancellationToken).ConfigureAwait(false))
+            {
+                logger.LogCritical("lease on run {RunId} was taken over by another executor; stopping without further writes", identity.RunId);
+                control.MarkLeaseLost();
+                return;
+            }
+
+            foreach (var name in await breakerStates.TakeResetRequestsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (pipelines.Names.Contains(name))
+                {
+                    await pipelines.ResetAsync(name, cancellationToken).ConfigureAwait(false);
+                    logger.LogWarning("circuit breaker {Breaker} reset by operator request", name);
+                }
+            }
+
+            foreach (var snapshot in pipelines.Snapshot())
+            {
+                await PublishAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            logger.LogWarning(ex, "heartbeat failed; retrying at the next beat");
+        }
+    }
+
+    private void OnBreakerChanged(BreakerSnapshot snapshot)
+    {
+        logger.LogWarning("circuit breaker {Breaker} is now {State}", snapshot.Name, snapshot.State);
+        _ = PublishAsync(snapshot, CancellationToken.None);
+    }
+
+    private async Task PublishAsync(BreakerSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await breakerStates.PublishAsync(snapshot.Name, snapshot.State, snapshot.ConsecutiveFailures, snapshot.OpenedAt, $"executor pid {identity.Pid}", cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException)
+        {
+            logger.LogWarning(ex, "could not publish breaker {Breaker}", snapshot.Name);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using Autopack.Domain.Runs;
+using Autopack.Domain.Settings;
+using Autopack.Executor.Control;
+using Autopack.Executor.Hosting;
+using Autopack.Storage.Budgets;
+using Autopack.Storage.Entities;
+using Autopack.Storage.Leases;
+using Autopack.Storage.Runs;
+using Autopack.Storage.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using EventLog = Autopack.Storage.Events.EventLog;
+
+namespace Autopack.Executor.Running;
+
+/// <summary>
+/// Drives one run to its end: takes the lease (refusing while another executor holds it, taking it over when
+/// that executor is dead), recovers what a crashed executor left in flight, runs the phases in order, records
+/// the run's end, appends to the build history, releases the lease and stops the host.
+/// </summary>
+public sealed class RunDriver(
+    IServiceProvider services,
+    RunStore runs,
+    RunStateWriter states,
+    ExecutorLeases leases,
+    TokenLedger ledger,
+    RunControl control,
+    EventLog events,
+    ExecutorIdentity identity,
+    ExecutorOutcome outcome,
+    AutopackSettings settings,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<RunDriver> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A host shutdown (SIGTERM, Ctrl+C) is a graceful stop: the run is PAUSED and resumable.
+        await using var registration = stoppingToken.Register(control.RequestStop);
+        try
+        {
+            var (code, message) = await DriveAsync().ConfigureAwait(false);
+            outcome.Set(code, message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "executor failed");
+            outcome.Set(1, $"executor failed: {ex.Message}");
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task<(int Code, string Message)> DriveAsync()
+    {
+        var runId = identity.RunId;
+        var run = await runs.FindAsync(runId).ConfigureAwait(false);
+        if (run is null)
+        {
+            return (4, $"run '{runId}' not found");
+        }
+
+        if (RunTransitions.IsTerminal(run.Status))
+        {
+            return (run.Status is RunStatus.DoneSuccess or RunStatus.Aborted ? 0 : 1, $"run {runId} already ended ({run.Status.ToName()})");
+        }
+
+        var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.LeaseStaleSeconds)).ConfigureAwait(false);
+        if (!lease.Acquired)
+        {
+            return (3, $"run {runId} is held by executor pid {lease.HolderPid} on {lease.HolderHost} (heartbeat {lease.HolderHeartbeatAge?.TotalSeconds:F0}s ago); a second executor is refused");
+        }
+
+        try
+        {
+            return await DriveLeasedAsync(runId, lease.TookOverStale).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!control.LeaseLost)
+            {
+                await leases.ReleaseAsync(runId, identity.OwnerId).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(int Code, string Message)> DriveLeasedAsync(string runId, bool tookOver)
+    {
+        var run = await runs.GetAsync(runId).ConfigureAwait(false);
+        var released = await ledger.ReleaseAbandonedAsync(runId, identity.OwnerId).ConfigureAwait(false);
+        if (tookOver || released > 0)
+        {
+            await events.AppendAsync("run_recovered", $"previous executor died; {released} abandoned token reservations released", runId).ConfigureAwait(false);
+        }
+
+        control.MarkLeaseHeld(run.Phases.Select(p => p.PhaseId));
+        logger.LogInformation("executor pid {Pid} holds run {RunId} ({Status})", identity.Pid, runId, run.Status.ToName());
+
+        if (run.Status is RunStatus.Queued or RunStatus.Paused)
+        {
+            run = await states.TransitionRunAsync(runId, RunStatus.Executing).ConfigureAwait(false);
+        }
+        else
+        {
+            await events.AppendAsync("run_resumed", $"executor pid {identity.Pid} resumed a run left EXECUTING", runId).ConfigureAwait(false);
+        }
+
+        await RecoverInterruptedPhasesAsync(run).ConfigureAwait(false);
+        var phaseRunner = services.GetRequiredService<PhaseRunner>();
+        foreach (var phase in (await runs.GetAsync(runId).ConfigureAwait(false)).Phases)
+        {
+            switch (phase.Status)
+            {
+                case PhaseStatus.Complete or PhaseStatus.Skipped:
+                    continue;
+                case PhaseStatus.Failed:
+                    return await EndAsync(run, RunStatus.DoneFailed, $"phase {phase.PhaseId} failed: {phase.FailureReason}").ConfigureAwait(false);
+                case PhaseStatus.BudgetExceeded:
+                    return await EndAsync(run, RunStatus.DoneFailed, $"phase {phase.PhaseId} exceeded its budget").ConfigureAwait(false);
+            }
+
+            var result = await phaseRunner.RunAsync(run, phase).ConfigureAwait(false);
+            switch (result.Kind)
+            {
+                case PhaseResultKind.Complete:
+                    continue;
+                case PhaseResultKind.Failed:
+                    return await EndAsync(run, RunStatus.DoneFailed, result.Reason!).ConfigureAwait(false);
+                case PhaseResultKind.PhaseBudgetExceeded:
+                    return await EndAsync(run, RunStatus.DoneFailed, result.Reason!).ConfigureAwait(false);
+                case PhaseResultKind.RunBudgetExceeded:
+                    return await EndAsync(run, RunStatus.BudgetExceeded, result.Reason!).ConfigureAwait(false);
+                case PhaseResultKind.Aborted:
+                    return await EndAsync(run, RunStatus.Aborted, "aborted by operator").ConfigureAwait(false);
+                case PhaseResultKind.Stopped:
+                    await states.TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator; resume with autopack execute").ConfigureAwait(false);
+                    return (0, $"run {runId} PAUSED; resume with: autopack execute --run-id {runId}");
+                case PhaseResultKind.LeaseLost:
+                    return (6, $"run {runId}: lease lost to another executor; stopped without further writes");
+            }
+        }
+
+        if (control.Request == ControlRequest.Abort)
+        {
+            return await EndAsync(run, RunStatus.Aborted, "aborted by operator").ConfigureAwait(false);
+        }
+
+        return await EndAsync(run, RunStatus.DoneSuccess, null).ConfigureAwait(false);
+    }
+
+    /// <summary>A phase left in flight by a dead or stopped executor is retried; the interrupted attempt is not counted.</summary>
+    private async Task RecoverInterruptedPhasesAsync(RunRow run)
+    {
+        foreach (var phase in run.Phases)
+        {
+            if (PhaseTransitions.IsInFlight(phase.Status))
+            {
+                await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Queued, "interrupted (executor ended mid-attempt); retrying", refundAttempt: true).ConfigureAwait(false);
+            }
+            else if (phase.Status == PhaseStatus.TimedOut)
+            {
+                var next = phase.Attempts < phase.MaxAttempts ? PhaseStatus.Queued : PhaseStatus.Failed;
+                await states.TransitionPhaseAsync(phase.PhaseId, next, phase.FailureReason).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(int Code, string Message)> EndAsync(RunRow run, RunStatus status, string? reason)
+    {
+        var ended = await states.TransitionRunAsync(run.RunId, status, reason).ConfigureAwait(false);
+        if (status != RunStatus.DoneSuccess)
+        {
+            await states.SkipQueuedPhasesAsync(run.RunId, $"run ended {status.ToName()}").ConfigureAwait(false);
+        }
+
+        await AppendHistoryAsync(ended, reason).ConfigureAwait(false);
+        var code = status is RunStatus.DoneSuccess or RunStatus.Aborted ? 0 : 1;
+        return (code, $"run {run.RunId} {status.ToName()}" + (reason is null ? string.Empty : $": {reason}"));
+    }
+
+    private async Task AppendHistoryAsync(RunRow run, string? reason)
+    {
+        try
+        {
+            var full = await runs.GetAsync(run.RunId).ConfigureAwait(false);
+            var usage = await services.GetRequiredService<UsageQueries>().GetRunUsageAsync(run.RunId).ConfigureAwait(false);
+            var facts = new List<string>
+            {
+                $"goal: {full.Goal}",
+                $"phases: {full.Phases.Count(p => p.Status == PhaseStatus.Complete)}/{full.Phases.Count} complete",
+                $"tokens: {usage.TotalTokens} of {usage.TokenCap} ({usage.Calls} calls)",
+            };
+            if (reason is not null)
+            {
+                facts.Add($"reason: {reason}");
+            }
+
+            var path = Path.GetFullPath(settings.BuildHistoryPath);
+            await new BuildHistoryLedger(path).AppendAsync(BuildHistoryEntry.Create(full.FinishedAt ?? time.GetUtcNow().UtcDateTime, run.RunId, full.Status.ToName(), facts)).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "could not append to the build history {Path}", settings.BuildHistoryPath);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Autopack.Domain.Settings;
+using Autopack.Llm.Calls;
+using Autopack.Llm.Providers;
+using Autopack.Llm.Resilience;
+using Autopack.Llm.Tokens;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Autopack.Llm;
+
+/// <summary>Registers the providers (typed HttpClients), their pipelines and the budgeted client.</summary>
+public static class LlmServiceCollectionExtensions
+{
+    public static IServiceCollection AddAutopackLlm(this IServiceCollection services, AutopackSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton<PromptTokenCounter>();
+        services.AddSingleton<ILlmProvider>(sp => new OfflineProvider(
+            sp.GetRequiredService<PromptTokenCounter>(), TimeSpan.FromMilliseconds(settings.OfflineLatencyMs), sp.GetRequiredService<TimeProvider>()));
+
+        // Pipelines time out each attempt; the HttpClient itself never gives up first.
+        services.AddHttpClient(OpenAiChatProvider.ProviderName, c =>
+        {
+            c.BaseAddress = WithTrailingSlash(settings.OpenAiBaseUrl);
+            c.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        services.AddHttpClient(AnthropicMessagesProvider.ProviderName, c =>
+        {
+            c.BaseAddress = WithTrailingSlash(settings.AnthropicBaseUrl);
+            c.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        services.AddSingleton<ILlmProvider>(sp => new OpenAiChatProvider(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(OpenAiChatProvider.ProviderName), settings.OpenAiModel, settings.OpenAiApiKey));
+        services.AddSingleton<ILlmProvider>(sp => new AnthropicMessagesProvider(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(AnthropicMessagesProvider.ProviderName), settings.AnthropicModel, settings.AnthropicApiKey));
+        services.AddSingleton<ProviderCatalog>();
+        services.AddSingleton(sp => new ProviderPipelines(
+            ProviderCatalog.KnownNames,
+            new ResilienceOptions
+            {
+                BreakDuration = TimeSpan.FromSeconds(settings.BreakerBreakSeconds),
+                AttemptTimeout = TimeSpan.FromSeconds(settings.ProviderTimeoutSeconds),
+            },
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<BudgetedLlmClient>();
+        return services;
+    }
+
+    /// <summary>Relative paths resolve under the base URL's path only when it ends in '/'.</summary>
+    public static Uri WithTrailingSlash(string url) => new(url.EndsWith('/') ? url : url + "/");
+}

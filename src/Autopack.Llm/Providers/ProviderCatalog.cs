@@ -1,0 +1,14 @@
+namespace Autopack.Llm.Providers;
+
+/// <summary>The providers by name, as plans name them.</summary>
+public sealed class ProviderCatalog(IEnumerable<ILlmProvider> providers)
+{
+    private readonly Dictionary<string, ILlmProvider> byName = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    public static IReadOnlyList<string> KnownNames { get; } = [OfflineProvider.ProviderName, OpenAiChatProvider.ProviderName, AnthropicMessagesProvider.ProviderName];
+
+    public IReadOnlyCollection<string> Names => byName.Keys;
+
+    public ILlmProvider Get(string name) =>
+        byName.TryGetValue(name, out var provider) ? provider : throw new ArgumentException($"unknown provider '{name}'", nameof(name));
+}
