@@ -172,7 +172,6 @@ public sealed class ControlFileWatcher(
         }
 
         malformed.Remove(kind);
-        TryDelete(path);
         var shown = content.Length > 80 ? content[..80] + "..." : content;
         logger.LogWarning("control file {File} is malformed ({Content}); expected '{Word}:<id>'; consumed",
             ControlCommand.FileNameOf(kind), shown.Trim(), ControlCommand.WordOf(kind));
@@ -182,6 +181,7 @@ public sealed class ControlFileWatcher(
             identity.RunId,
             null,
             cancellationToken).ConfigureAwait(false);
+        TryDelete(path);
     }
 
     private static void TryDelete(string path)

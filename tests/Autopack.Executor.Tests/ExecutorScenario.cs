@@ -1,0 +1,96 @@
+using Autopack.Domain.Settings;
+using Autopack.Executor.Hosting;
+using Autopack.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Autopack.Executor.Tests;
+
+/// <summary>A migrated database, a runtime folder and the settings (or environment) an executor needs to use them.</summary>
+internal sealed class ExecutorScenario : IDisposable
+{
+    public TestDatabase Db { get; } = new();
+
+    public string RunsDirectory => Db.RunsDirectory;
+
+    public string HistoryPath => Path.Combine(Db.FolderPath, "docs", "BUILD_HISTORY.md");
+
+    public AutopackSettings Settings(int offlineLatencyMs = 0) => new()
+    {
+        DatabasePath = Db.Database.FullPath,
+        RunsDirectory = RunsDirectory,
+        BuildHistoryPath = HistoryPath,
+        LogPath = Path.Combine(RunsDirectory, "autopack.jsonl"),
+        OfflineLatencyMs = offlineLatencyMs,
+        HeartbeatSeconds = 1,
+        LeaseStaleSeconds = 3,
+        MaxOutputTokens = 512,
+        MinOutputTokens = 16,
+    };
+
+    /// <summary>The environment for a real `autopack execute` process on this scenario.</summary>
+    public Dictionary<string, string?> Environment(int offlineLatencyMs = 0) => new()
+    {
+        ["AUTOPACK_DB"] = Db.Database.FullPath,
+        ["AUTOPACK_RUNS_DIR"] = RunsDirectory,
+        ["AUTOPACK_BUILD_HISTORY"] = HistoryPath,
+        ["AUTOPACK_OFFLINE_LATENCY_MS"] = offlineLatencyMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["AUTOPACK_HEARTBEAT_SECONDS"] = "1",
+        ["AUTOPACK_LEASE_STALE_SECONDS"] = "3",
+        ["AUTOPACK_MAX_OUTPUT_TOKENS"] = "512",
+        ["AUTOPACK_MIN_OUTPUT_TOKENS"] = "16",
+    };
+
+    public AutopackProcess StartExecutor(string runId, int offlineLatencyMs = 0) =>
+        AutopackProcess.Start(Db.FolderPath, Environment(offlineLatencyMs), "execute", "--run-id", runId);
+
+    /// <summary>Runs the executor host in this process to its end.</summary>
+    public async Task<ExecutorOutcome> ExecuteInProcessAsync(string runId, int offlineLatencyMs = 0, Action<IServiceCollection>? configure = null)
+    {
+        using var host = ExecutorHost.Build(Settings(offlineLatencyMs), runId, configure);
+        var outcome = host.Services.GetRequiredService<ExecutorOutcome>();
+        await host.StartAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await host.WaitForShutdownAsync(timeout.Token);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        return outcome;
+    }
+
+    public string RunStatus(string runId) => Text($"SELECT status FROM runs WHERE run_id = '{runId}'");
+
+    public string PhaseStatus(string phaseId) => Text($"SELECT status FROM phases WHERE phase_id = '{phaseId}'");
+
+    public string Text(string sql)
+    {
+        using var connection = Db.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar()?.ToString() ?? "<null>";
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; false at the deadline.</summary>
+    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return condition();
+    }
+
+    public void Dispose() => Db.Dispose();
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Autopack.Testing;
+
+namespace Autopack.Executor.Tests.Processes;
+
+/// <summary>The control files against a real `autopack execute` process, written the way operators write them (echo).</summary>
+[Parallelizable(ParallelScope.Children)]
+public class ControlFileProcessTests
+{
+    private const int SlowCallMs = 4000;
+
+    [Test]
+    public async Task StopFile_PausesRunAndExitsZero_ThenExecuteAgainFinishes()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("stop-1").Phase("stop-1-a").Phase("stop-1-b").Build());
+        using (var executor = s.StartExecutor(runId, SlowCallMs))
+        {
+            Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("stop-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+            await Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
+
+            Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True, "executor exits after a stop");
+            Assert.That(executor.ExitCode, Is.Zero, executor.Error);
+        }
+
+        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
+        Assert.That(s.PhaseStatus("stop-1-a"), Is.EqualTo("QUEUED"));
+        Assert.That(s.Text("SELECT attempts FROM phases WHERE phase_id='stop-1-a'"), Is.EqualTo("0"), "an interrupted attempt is not used up");
+        Assert.That(File.Exists(Path.Combine(s.RunsDirectory, ".stop_executor")), Is.False, "the handled command is consumed");
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind='control_command' AND message LIKE 'stop:stop-1%'"), Is.EqualTo(1));
+
+        var (code, _, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(60), "execute", "--run-id", runId);
+        Assert.That(code, Is.Zero, error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
+    }
+
+    [Test]
+    public async Task AbortFile_MidSlowProviderCall_AbortsWithinASecond()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("abort-1").Phase("abort-1-a").Phase("abort-1-b").Build());
+        using var executor = s.StartExecutor(runId, 30_000);
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("abort-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        await Task.Delay(300); // well inside the 30 s provider call
+
+        var clock = Stopwatch.StartNew();
+        await Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
+        var aborted = await ExecutorScenario.EventuallyAsync(() => s.RunStatus(runId) == "ABORTED", TimeSpan.FromSeconds(5));
+        var elapsed = clock.Elapsed;
+
+        Assert.That(aborted, Is.True, executor.Output + executor.Error);
+        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(1)), "abort takes effect within a second");
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(executor.ExitCode, Is.Zero);
+        Assert.That(s.PhaseStatus("abort-1-b"), Is.EqualTo("SKIPPED"));
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM token_reservations"), Is.Zero, "the cancelled call's reservation is released");
+    }
+
+    [Test]
+    public async Task TimeoutFile_MidSlowProviderCall_PhaseTimedOutWithinASecondThenRetried()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("to-1").Phase("to-1-a", maxAttempts: 2).Build());
+        using var executor = s.StartExecutor(runId, 30_000);
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("to-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        await Task.Delay(300);
+
+        var clock = Stopwatch.StartNew();
+        await Echo("timeout:to-1-a", Path.Combine(s.RunsDirectory, ".force_timeout"));
+        var timedOut = await ExecutorScenario.EventuallyAsync(
+            () => s.Db.Scalar("SELECT count(*) FROM events WHERE phase_id='to-1-a' AND message LIKE '% -> TIMED_OUT%'") == 1, TimeSpan.FromSeconds(5));
+        var elapsed = clock.Elapsed;
+
+        Assert.That(timedOut, Is.True, executor.Output + executor.Error);
+        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(1)), "timeout takes effect within a second");
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.Text("SELECT attempts FROM phases WHERE phase_id='to-1-a'") == "2", TimeSpan.FromSeconds(5)), Is.True, "the retry policy starts attempt 2");
+        await Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
+    }
+
+    [Test]
+    public async Task CommandForAnotherRun_IsLeftAlone_MalformedIsConsumedAndRecorded()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("mine-1").Phase("mine-1-a").Build());
+        var stopFile = Path.Combine(s.RunsDirectory, ".stop_executor");
+        var abortFile = Path.Combine(s.RunsDirectory, ".abort_run");
+        using var executor = s.StartExecutor(runId, 30_000);
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("mine-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+
+        await Echo("stop:other-run", stopFile);
+        await Echo("abort me please", abortFile);
+
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => !File.Exists(abortFile), TimeSpan.FromSeconds(5)), Is.True, "malformed content is consumed");
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind='control_malformed'"), Is.EqualTo(1));
+        Assert.That(File.ReadAllText(stopFile).Trim(), Is.EqualTo("stop:other-run"), "another run's command is left for its executor");
+        Assert.That(executor.HasExited, Is.False, "neither command stopped this executor");
+        Assert.That(s.RunStatus(runId), Is.EqualTo("EXECUTING"));
+
+        await Echo($"abort:{runId}", abortFile);
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
+    }
+
+    [Test]
+    public async Task CliStopCommand_WritesTheSameFile_ExecutorPauses()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("cli-1").Phase("cli-1-a").Build());
+        using var executor = s.StartExecutor(runId, 30_000);
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("cli-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+
+        var (code, output, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(30), "runs", "stop", runId);
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain($"stop:{runId}"));
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
+    }
+
+    /// <summary>Writes the file as `echo "..." > file` does (a shell, not an atomic rename).</summary>
+    private static async Task Echo(string content, string path)
+    {
+        var (code, _, error) = await RunShellAsync($"echo \"{content}\" > \"{path}\"");
+        Assert.That(code, Is.Zero, error);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunShellAsync(string command)
+    {
+        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output, error);
+    }
+}

@@ -1,0 +1,77 @@
+using Autopack.Testing;
+
+namespace Autopack.Executor.Tests.Processes;
+
+/// <summary>One executor per run, and recovery from an executor killed with SIGKILL, with real processes.</summary>
+public class LeaseAndCrashProcessTests
+{
+    [Test]
+    public async Task SecondExecutor_WhileLeaseFresh_IsRefusedNonZero()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("lease-1").Phase("lease-1-a").Build());
+        using var first = s.StartExecutor(runId, 30_000);
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("lease-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, first.Output + first.Error);
+
+        var (code, _, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(30), "execute", "--run-id", runId);
+
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(error, Does.Contain($"pid {first.Pid}"));
+        Assert.That(first.HasExited, Is.False);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("EXECUTING"));
+    }
+
+    [Test]
+    public async Task KillNine_AtRandomMoments_ReExecuteFinishesWithConsistentUsage()
+    {
+        using var s = new ExecutorScenario();
+        const long runCap = 60_000;
+        var plan = new PlanBuilder("crash-1", runCap: runCap);
+        for (var i = 1; i <= 6; i++)
+        {
+            plan.Phase($"crash-1-p{i}", cap: 6_000, verify: "true", offlineRejections: i % 2);
+        }
+
+        var runId = await s.Db.CreateRunAsync(plan.Build());
+        var random = new Random(20261125);
+        var kills = 0;
+        for (var round = 0; round < 12 && s.RunStatus(runId) != "DONE_SUCCESS"; round++)
+        {
+            using var executor = s.StartExecutor(runId, offlineLatencyMs: 150);
+            Assert.That(await ExecutorScenario.EventuallyAsync(() => s.Db.Scalar($"SELECT count(*) FROM executor_leases WHERE pid={executor.Pid}") == 1 || executor.HasExited, TimeSpan.FromSeconds(20)), Is.True, executor.Error);
+            await Task.Delay(random.Next(50, 900));
+            if (!executor.HasExited)
+            {
+                executor.Kill(); // SIGKILL by our own handle: no chance to clean up
+                kills++;
+            }
+
+            AssertUsageConsistent(s, runId, runCap);
+
+            // The lease of a killed executor stays until its heartbeat is stale; the next execute takes it over.
+            await Task.Delay(TimeSpan.FromSeconds(3.2));
+        }
+
+        if (s.RunStatus(runId) != "DONE_SUCCESS")
+        {
+            var (code, _, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(90), "execute", "--run-id", runId);
+            Assert.That(code, Is.Zero, error);
+        }
+
+        Assert.That(kills, Is.GreaterThanOrEqualTo(3), "the test must actually kill executors mid-run");
+        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
+        AssertUsageConsistent(s, runId, runCap);
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM token_reservations"), Is.Zero);
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM phases WHERE run_id='crash-1' AND status='COMPLETE'"), Is.EqualTo(6));
+        Assert.That(s.Db.Scalar("SELECT max(attempts) FROM phases WHERE run_id='crash-1'"), Is.LessThanOrEqualTo(3), "interrupted attempts are not used up");
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE run_id='crash-1' AND kind IN ('run_recovered','run_resumed')"), Is.GreaterThan(0));
+    }
+
+    private static void AssertUsageConsistent(ExecutorScenario s, string runId, long runCap)
+    {
+        Assert.That(s.Db.Scalar($"SELECT coalesce(sum(prompt_tokens+completion_tokens),0) FROM llm_usage_events WHERE run_id='{runId}'"), Is.LessThanOrEqualTo(runCap));
+        Assert.That(s.Db.Scalar($"SELECT count(*) FROM (SELECT u.phase_id FROM llm_usage_events u JOIN phases p ON p.phase_id=u.phase_id WHERE u.run_id='{runId}' GROUP BY u.phase_id HAVING sum(u.prompt_tokens+u.completion_tokens) > max(p.token_cap))"), Is.Zero, "no phase past its cap");
+        Assert.That(s.Db.Scalar($"SELECT count(*) FROM llm_usage_events WHERE run_id='{runId}' AND (prompt_tokens < 0 OR completion_tokens < 0 OR role NOT IN ('builder','auditor'))"), Is.Zero);
+        Assert.That(s.Text("PRAGMA integrity_check"), Is.EqualTo("ok"));
+    }
+}
