@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Autopack.Testing;
+
+namespace Autopack.Bench.Processes;
+
+/// <summary>
+/// Writes `timeout:&lt;phase&gt;` into .force_timeout (as echo does: open, write, close) while a real executor is in
+/// a slow provider call, and times until the executor's log line saying it acted arrives on its stdout.
+/// </summary>
+internal static class ControlFileLatency
+{
+    public static async Task<IReadOnlyList<double>> MeasureAsync(int samples)
+    {
+        var latencies = new List<double>();
+        var runNumber = 0;
+        while (latencies.Count < samples)
+        {
+            using var installation = new Installation();
+            var runId = $"latency-{++runNumber}";
+            await installation.Db.CreateRunAsync(new PlanBuilder(runId).Phase($"{runId}-p", maxAttempts: 20).Build());
+            using var executor = AutopackProcess.Start(installation.Folder, installation.Environment(60_000), "execute", "--run-id", runId);
+            var file = Path.Combine(installation.RunsDirectory, ".force_timeout");
+            for (var attempt = 1; attempt < 20 && latencies.Count < samples; attempt++)
+            {
+                var executing = $"attempt {attempt}/20";
+                if (!await executor.WaitForOutputAsync(o => o.Contains(executing, StringComparison.Ordinal), TimeSpan.FromSeconds(30)))
+                {
+                    throw new InvalidOperationException($"executor never reached {executing}: {executor.Output}{executor.Error}");
+                }
+
+                await Task.Delay(100);
+                var acted = CountActed(executor.Output);
+                var start = Stopwatch.GetTimestamp();
+                await File.WriteAllTextAsync(file, $"timeout:{runId}-p\n");
+                while (CountActed(executor.Output) == acted)
+                {
+                    await Task.Yield();
+                    if (Timing.Ms(start) > 10_000)
+                    {
+                        throw new TimeoutException("executor did not act within 10 s");
+                    }
+                }
+
+                latencies.Add(Timing.Ms(start));
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(installation.RunsDirectory, ".abort_run"), $"abort:{runId}\n");
+            await executor.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        return latencies;
+    }
+
+    private static int CountActed(string output)
+    {
+        var count = 0;
+        var index = 0;
+        while ((index = output.IndexOf("control file .force_timeout", index, StringComparison.Ordinal)) >= 0)
+        {
+            count++;
+            index++;
+        }
+
+        return count;
+    }
+}

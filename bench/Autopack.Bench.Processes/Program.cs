@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using System.Globalization;
+using Autopack.Bench.Processes;
+
+// Real processes, real files, real database: what an operator sees.
+var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60;
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+
+var control = await ControlFileLatency.MeasureAsync(samples);
+Report("control file -> executor acting (ms)", control);
+
+var overhead = await ExecutorThroughput.MeasureAsync(phases: 200);
+Console.WriteLine($"executor overhead: {overhead.Phases} phases in {overhead.Elapsed.TotalSeconds:F2} s = {overhead.Phases / overhead.Elapsed.TotalSeconds:F1} phases/s ({overhead.Elapsed.TotalMilliseconds / overhead.Phases:F1} ms per phase incl. 2 offline calls + 4 state changes)");
+
+var starts = await ColdStart.MeasureAsync(rounds: 5);
+Report("executor cold start -> lease held (ms)", starts.Executor);
+Report("server cold start -> /ready 200 (ms)", starts.Server);
+
+static void Report(string name, IReadOnlyList<double> values)
+{
+    var sorted = values.Order().ToArray();
+    double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name}: n={sorted.Length} median={P(0.5):F1} p90={P(0.9):F1} p99={P(0.99):F1} worst={sorted[^1]:F1} best={sorted[0]:F1}"));
+}
+
+namespace Autopack.Bench.Processes
+{
+    internal static class Timing
+    {
+        public static double Ms(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+}
