@@ -1,0 +1,142 @@
+using Autopack.Domain.Plans;
+using Autopack.Testing;
+
+namespace Autopack.Domain.Tests.Plans;
+
+public class PlanParserTests
+{
+    private const string OnePhase = """{ "phase_id": "p1", "phase_name": "scaffold" }""";
+
+    private static IEnumerable<TestCaseData> MalformedPlans()
+    {
+        static TestCaseData Case(string name, string json, string field) =>
+            new TestCaseData(json, field).SetName($"Parse_{name}_ThrowsNaming({field})");
+
+        yield return Case("MissingTiers", """{ "goal": "g" }""", "tiers");
+        yield return Case("NullTiers", """{ "goal": "g", "tiers": null }""", "tiers");
+        yield return Case("EmptyTiers", """{ "goal": "g", "tiers": [] }""", "tiers");
+        yield return Case("TiersAsObject", """{ "goal": "g", "tiers": { "name": "t", "phases": [] } }""", "tiers");
+        yield return Case("TierNotAnObject", """{ "goal": "g", "tiers": [ "foundation" ] }""", "tiers[0]");
+        yield return Case("TierWithoutPhases", """{ "goal": "g", "tiers": [ { "name": "t" } ] }""", "tiers[0].phases");
+        yield return Case("TierWithEmptyPhases", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [] } ] }""", "tiers[0].phases");
+        yield return Case("SecondTierEmptyPhases", $$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] }, { "name": "u", "phases": [] } ] }""", "tiers[1].phases");
+        yield return Case("TierWithoutName", $$"""{ "goal": "g", "tiers": [ { "phases": [ {{OnePhase}} ] } ] }""", "tiers[0].name");
+        yield return Case("MissingGoal", $$"""{ "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "goal");
+        yield return Case("BlankGoal", $$"""{ "goal": "  ", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "goal");
+        yield return Case("NegativeRunCap", $$"""{ "goal": "g", "token_cap": -1, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "token_cap");
+        yield return Case("ZeroRunCap", $$"""{ "goal": "g", "token_cap": 0, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "token_cap");
+        yield return Case("FractionalRunCap", $$"""{ "goal": "g", "token_cap": 1000.5, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "token_cap");
+        yield return Case("HugeRunCap", $$"""{ "goal": "g", "token_cap": 1e30, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "token_cap");
+        yield return Case("NegativePhaseCap", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a" }, { "phase_name": "b", "token_cap": -5 } ] } ] }""", "tiers[0].phases[1].token_cap");
+        yield return Case("ZeroPhaseCap", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "token_cap": 0 } ] } ] }""", "tiers[0].phases[0].token_cap");
+        yield return Case("PhaseCapAsString", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "token_cap": "40000" } ] } ] }""", "tiers[0].phases[0].token_cap");
+        yield return Case("RunCapAsString", $$"""{ "goal": "g", "token_cap": "200000", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "token_cap");
+        yield return Case("MaxAttemptsFractional", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "max_attempts": 1.5 } ] } ] }""", "tiers[0].phases[0].max_attempts");
+        yield return Case("MaxAttemptsZero", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "max_attempts": 0 } ] } ] }""", "tiers[0].phases[0].max_attempts");
+        yield return Case("MaxAttemptsAsString", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "max_attempts": "3" } ] } ] }""", "tiers[0].phases[0].max_attempts");
+        yield return Case("PhaseNameAsNumber", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": 7 } ] } ] }""", "tiers[0].phases[0].phase_name");
+        yield return Case("MissingPhaseName", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "p1" } ] } ] }""", "tiers[0].phases[0].phase_name");
+        yield return Case("DuplicatePhaseIdInTier", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "p1", "phase_name": "a" }, { "phase_id": "p1", "phase_name": "b" } ] } ] }""", "tiers[0].phases[1].phase_id");
+        yield return Case("DuplicatePhaseIdAcrossTiers", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "p1", "phase_name": "a" } ] }, { "name": "u", "phases": [ { "phase_name": "b" }, { "phase_id": "p1", "phase_name": "c" } ] } ] }""", "tiers[1].phases[1].phase_id");
+        yield return Case("UnknownRunField", $$"""{ "goal": "g", "tokencap": 5, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "tokencap");
+        yield return Case("UnknownTierField", $$"""{ "goal": "g", "tiers": [ { "name": "t", "order": 1, "phases": [ {{OnePhase}} ] } ] }""", "tiers[0].order");
+        yield return Case("UnknownPhaseField", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "colour": "red" } ] } ] }""", "tiers[0].phases[0].colour");
+        yield return Case("RunIdParentTraversal", $$"""{ "run_id": "../x", "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "run_id");
+        yield return Case("RunIdWithSlash", $$"""{ "run_id": "a/b", "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "run_id");
+        yield return Case("RunIdEmpty", $$"""{ "run_id": "", "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "run_id");
+        yield return Case("RunIdDotFile", $$"""{ "run_id": ".stop_executor", "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "run_id");
+        yield return Case("RunIdTooLong", $$"""{ "run_id": "{{new string('a', 129)}}", "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "run_id");
+        yield return Case("RunIdAsNumber", $$"""{ "run_id": 12, "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "run_id");
+        yield return Case("PhaseIdParentTraversal", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "../x", "phase_name": "a" } ] } ] }""", "tiers[0].phases[0].phase_id");
+        yield return Case("PhaseIdWithSlash", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a" }, { "phase_id": "a/b", "phase_name": "b" } ] } ] }""", "tiers[0].phases[1].phase_id");
+        yield return Case("PhaseIdEmpty", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "", "phase_name": "a" } ] } ] }""", "tiers[0].phases[0].phase_id");
+        yield return Case("PhaseIdWithSpace", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "p 1", "phase_name": "a" } ] } ] }""", "tiers[0].phases[0].phase_id");
+        yield return Case("UnknownProvider", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "gpt" } ] } ] }""", "tiers[0].phases[0].provider");
+        yield return Case("ProviderWrongCase", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "OpenAI" } ] } ] }""", "tiers[0].phases[0].provider");
+        yield return Case("UnknownComplexity", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "complexity": "extreme" } ] } ] }""", "tiers[0].phases[0].complexity");
+        yield return Case("VerifyAsBoolean", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "verify": true } ] } ] }""", "tiers[0].phases[0].verify");
+        yield return Case("RootIsArray", "[]", "$");
+        yield return Case("InvalidJson", """{ "goal": "g", "tiers": [ """, "$");
+        yield return Case("TrailingComma", $$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ], }""", "$");
+        yield return Case("EmptyDocument", string.Empty, "$");
+    }
+
+    [TestCaseSource(nameof(MalformedPlans))]
+    public void Parse_MalformedPlan_ThrowsNamingField(string json, string field)
+    {
+        var ex = Assert.Throws<PlanValidationException>(() => PlanParser.Parse(json));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Field, Is.EqualTo(field));
+            Assert.That(ex.Message, Does.StartWith(field + ": "));
+            Assert.That(ex.Reason, Is.Not.Empty);
+            Assert.That(ex.Message, Does.Not.Contain('\n'), "the CLI prints it as one line");
+        });
+    }
+
+    [Test]
+    public void Parse_ExamplePlan_ReadsEveryField()
+    {
+        var plan = PlanParser.Parse(File.ReadAllText(RepositoryRoot.Combine("examples", "demo-plan.json")));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.RunId, Is.EqualTo("demo-1"));
+            Assert.That(plan.TokenCap, Is.EqualTo(200_000));
+            Assert.That(plan.Tiers.Select(t => t.Name), Is.EqualTo(new[] { "foundation", "feature" }));
+            Assert.That(plan.AllPhases.Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3", "demo-1-p4" }));
+            Assert.That(plan.AllPhases.Select(p => p.TokenCap), Is.EqualTo(new long?[] { 40_000, null, 60_000, null }));
+            Assert.That(plan.AllPhases.Select(p => p.Category), Is.EqualTo(new[] { "implementation", "research", "implementation", "audit" }));
+            Assert.That(plan.AllPhases.Select(p => p.MaxAttempts), Is.EqualTo(new[] { 3, 2, 3, 2 }));
+            Assert.That(plan.AllPhases.Select(p => p.OfflineRejections), Is.EqualTo(new[] { 0, 0, 1, 0 }));
+            Assert.That(plan.Tiers[0].Phases[0].Verify, Is.EqualTo("true"));
+        });
+    }
+
+    [Test]
+    public void Parse_MinimalPlan_AppliesDefaults()
+    {
+        var plan = PlanParser.Parse("""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "build" } ] } ] }""");
+        var phase = plan.Tiers.Single().Phases.Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.RunId, Is.Null, "generated when the run is stored");
+            Assert.That(plan.TokenCap, Is.Null, "the run default applies");
+            Assert.That(phase.PhaseId, Is.Null);
+            Assert.That(phase.Goal, Is.EqualTo("build"), "a phase without a goal works on its name");
+            Assert.That(phase.Provider, Is.EqualTo("offline"));
+            Assert.That(phase.MaxAttempts, Is.EqualTo(PlanParser.DefaultMaxAttempts));
+            Assert.That(phase.TokenCap, Is.Null);
+            Assert.That(phase.Verify, Is.Null);
+            Assert.That(phase.OfflineRejections, Is.Zero);
+        });
+    }
+
+    [TestCase("offline")]
+    [TestCase("openai")]
+    [TestCase("anthropic")]
+    public void Parse_EachSpecProvider_Accepted(string provider) =>
+        Assert.That(
+            PlanParser.Parse($$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "{{provider}}" } ] } ] }""")
+                .AllPhases.Single().Provider,
+            Is.EqualTo(provider));
+
+    [TestCase("demo-1")]
+    [TestCase("Run_2.v3")]
+    [TestCase("0")]
+    public void Parse_SafeIds_Accepted(string id) =>
+        Assert.That(
+            PlanParser.Parse($$"""{ "run_id": "{{id}}", "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "{{id}}-p", "phase_name": "a" } ] } ] }""").RunId,
+            Is.EqualTo(id));
+
+    [Test]
+    public void Parse_TooManyPhases_Refused()
+    {
+        var phases = string.Join(", ", Enumerable.Range(0, PlanParser.MaxPhases + 1).Select(i => $$"""{ "phase_name": "p{{i}}" }"""));
+
+        var ex = Assert.Throws<PlanValidationException>(() => PlanParser.Parse($$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ {{phases}} ] } ] }"""));
+
+        Assert.That(ex!.Field, Is.EqualTo("tiers"));
+    }
+}
