@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Autopack.Api;
+using Autopack.Storage.Database;
+using Autopack.Storage.Runs;
+
+namespace Autopack.Cli.Commands;
+
+/// <summary>
+/// <c>autopack demo</c>, the newcomer's first command: migrates the database, starts the server, submits the sample
+/// plan through the API, runs a separate executor process on the offline provider, prints where the dashboard is,
+/// and keeps serving until interrupted.
+/// </summary>
+public static class DemoCommand
+{
+    public const int DefaultDemoLatencyMs = 400;
+
+    public static Command Create(string cwd)
+    {
+        var noWait = new Option<bool>("--exit-when-done") { Description = "Stop the server once the demo run ends instead of serving until interrupted." };
+        var command = new Command("demo", "Migrate, serve, submit the sample plan and execute it on the offline provider; keeps serving until Ctrl+C.") { noWait };
+        CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
+        {
+            var settings = ctx.ResolvedSettings;
+            Directory.CreateDirectory(Path.GetDirectoryName(settings.DatabasePath)!);
+            var migrator = new DatabaseMigrator(ctx.Database);
+            migrator.MigrateUp();
+            await ctx.Out.WriteLineAsync($"database {settings.DatabasePath} at schema {migrator.CurrentVersion()}").ConfigureAwait(false);
+
+            using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var server = ApiHost.RunAsync(ctx.WorkingDirectory, ctx.Out, serverStop.Token);
+            var host = settings.BindIsLoopback && !settings.BindAddress.Contains(':', StringComparison.Ordinal) ? settings.BindAddress : "127.0.0.1";
+            var baseUri = new Uri($"http://{(host == "localhost" ? "127.0.0.1" : host)}:{settings.Port}/");
+            using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
+            if (settings.ApiKey is not null)
+            {
+                http.DefaultRequestHeaders.Add("X-API-Key", settings.ApiKey);
+            }
+
+            await WaitReadyAsync(http, server, ct).ConfigureAwait(false);
+            var runId = await SubmitSamplePlanAsync(http, ctx.Time, ct).ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync($"submitted run {runId}; dashboard: {baseUri}dashboard  health: {baseUri}health").ConfigureAwait(false);
+
+            var exit = await ExecuteInChildProcessAsync(ctx, runId, ct).ConfigureAwait(false);
+            var run = await new RunStore(ctx.Database, ctx.Time).GetAsync(runId, ct).ConfigureAwait(false);
+            var usage = await new UsageQueries(ctx.Database).GetRunUsageAsync(runId, ct).ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync(
+                $"run {runId} ended {Domain.Runs.StatusNames.ToName(run.Status)} (executor exit {exit}); {usage.TotalTokens} of {usage.TokenCap} tokens in {usage.Calls} calls").ConfigureAwait(false);
+
+            if (parse.GetValue(noWait))
+            {
+                await serverStop.CancelAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await ctx.Out.WriteLineAsync($"serving on {baseUri} until Ctrl+C; try: curl {baseUri}health").ConfigureAwait(false);
+            }
+
+            try
+            {
+                await server.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Interrupted: the normal way to end the demo.
+            }
+
+            return exit;
+        });
+        return command;
+    }
+
+    private static async Task WaitReadyAsync(HttpClient http, Task server, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (server.IsCompleted)
+            {
+                await server.ConfigureAwait(false); // surfaces the server's start-up error
+                throw new CliException("the server stopped before it was ready");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("ready", UriKind.Relative), ct).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+
+        throw new CliException($"the server did not become ready on {http.BaseAddress} within 30 s");
+    }
+
+    private static async Task<string> SubmitSamplePlanAsync(HttpClient http, TimeProvider time, CancellationToken ct)
+    {
+        await using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream("demo-plan.json")
+            ?? throw new CliException("the sample plan is missing from this build");
+        var plan = (await JsonNode.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false))!.AsObject();
+
+        // Each demo is a new run: fresh ids, so the demo can be repeated in one installation.
+        var runId = "demo-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        plan["run_id"] = runId;
+        foreach (var phase in plan["tiers"]!.AsArray().SelectMany(t => t!["phases"]!.AsArray()))
+        {
+            phase!.AsObject().Remove("phase_id");
+        }
+
+        using var content = new StringContent(plan.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+        using var response = await http.PostAsync(new Uri("runs", UriKind.Relative), content, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CliException($"POST /runs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)}");
+        }
+
+        return runId;
+    }
+
+    /// <summary>The executor is a separate process, as in production: this same autopack binary with `execute`.</summary>
+    private static async Task<int> ExecuteInChildProcessAsync(CliContext ctx, string runId, CancellationToken ct)
+    {
+        var self = Environment.ProcessPath ?? throw new CliException("cannot locate the autopack executable");
+        var info = new ProcessStartInfo(self) { WorkingDirectory = ctx.WorkingDirectory, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(DemoCommand).Assembly.Location);
+        }
+
+        info.ArgumentList.Add("execute");
+        info.ArgumentList.Add("--run-id");
+        info.ArgumentList.Add(runId);
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AUTOPACK_OFFLINE_LATENCY_MS")))
+        {
+            // Slow enough to watch on the dashboard, short enough to finish in seconds.
+            info.Environment["AUTOPACK_OFFLINE_LATENCY_MS"] = DefaultDemoLatencyMs.ToString(CultureInfo.InvariantCulture);
+        }
+
+        using var process = Process.Start(info) ?? throw new CliException("could not start the executor");
+        try
+        {
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C reaches the child too (same process group); give it its graceful stop.
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20), CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        return process.ExitCode;
+    }
+}
