@@ -231,7 +231,7 @@ public sealed record AutopackSettings
                 throw new SettingsException(setting, $"unknown category '{key}' (known: {string.Join(", ", PhaseCapPolicy.DefaultMultipliers.Keys)})");
             }
 
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var multiplier) || multiplier <= 0 || double.IsInfinity(multiplier))
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var multiplier) || !double.IsFinite(multiplier) || multiplier <= 0)
             {
                 throw new SettingsException(setting, $"multiplier of '{key}' must be a positive number, got '{value}'");
             }
