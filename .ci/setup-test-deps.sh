@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses; installs only what is missing (needs root or sudo).
+set -euo pipefail
+missing=()
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
