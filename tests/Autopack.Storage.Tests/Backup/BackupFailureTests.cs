@@ -1,0 +1,119 @@
+using Autopack.Storage.Backup;
+using Autopack.Testing;
+
+namespace Autopack.Storage.Tests.Backup;
+
+/// <summary>A backup that fails part-way leaves no file that looks like a backup, and no temp files.</summary>
+public sealed class BackupFailureTests
+{
+    private TestDatabase source = null!;
+    private TempDirectory output = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        source = new TestDatabase();
+        BackupRoundTripTests.Prefill(source.Database, 2_000);
+        var artifact = new byte[6 * 1024 * 1024];
+        new Random(7).NextBytes(artifact);
+        BackupTestFiles.Write(Path.Combine(source.RunsDirectory, "run-1", "workspace", "build.bin"), artifact);
+        BackupTestFiles.Write(Path.Combine(source.RunsDirectory, "run-1", "executor.log"), "phase p1 EXECUTING\n");
+        output = new TempDirectory("autopack-backup-fail");
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        source.Dispose();
+        output.Dispose();
+    }
+
+    [Test]
+    public void WriteAsync_CancelledWhileArchiving_LeavesNoFile()
+    {
+        var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
+        using var cancel = new CancellationTokenSource();
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Stage == "archive" && p.Done > 0)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        Assert.CatchAsync<OperationCanceledException>(() => Writer().WriteAsync(Sources(), path, progress, cancel.Token));
+
+        Assert.That(Directory.GetFileSystemEntries(output.Path), Is.Empty, "neither the backup nor its temp folder");
+    }
+
+    [Test]
+    public void WriteAsync_OutputFolderRemovedMidway_FailsAndLeavesNoFile()
+    {
+        var folder = Path.Combine(output.Path, "backups");
+        var path = Path.Combine(folder, "autopack-backup-20261125-020000.tar.gz");
+        var removed = false;
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Stage == "archive" && !removed)
+            {
+                removed = true;
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+
+        Assert.CatchAsync<IOException>(() => Writer().WriteAsync(Sources(), path, progress));
+
+        Assert.That(removed, Is.True);
+        Assert.That(File.Exists(path), Is.False);
+        Assert.That(Directory.Exists(folder), Is.False, "nothing recreated it");
+    }
+
+    [Test]
+    public void WriteAsync_FileRewrittenWhileArchiving_FailsAndLeavesNoFile()
+    {
+        var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
+        var log = Path.Combine(source.RunsDirectory, "run-1", "executor.log");
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Stage == "archive" && p.Done > 0 && File.ReadAllText(log).Contains("EXECUTING", StringComparison.Ordinal))
+            {
+                File.WriteAllText(log, "phase p1 REWRITTEN\n");
+            }
+        });
+
+        var failure = Assert.CatchAsync<IOException>(() => Writer().WriteAsync(Sources(), path, progress));
+
+        Assert.That(failure!.Message, Does.Contain("executor.log changed while it was being backed up"));
+        Assert.That(Directory.GetFileSystemEntries(output.Path), Is.Empty);
+    }
+
+    [Test]
+    public void WriteAsync_OutputAlreadyExists_RefusedAndFileKept()
+    {
+        var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
+        File.WriteAllText(path, "an older backup");
+
+        var refusal = Assert.ThrowsAsync<BackupRefusedException>(() => Writer().WriteAsync(Sources(), path));
+
+        Assert.That(refusal!.Message, Does.Contain("already exists"));
+        Assert.That(File.ReadAllText(path), Is.EqualTo("an older backup"));
+        Assert.That(Directory.GetFileSystemEntries(output.Path), Has.Length.EqualTo(1));
+    }
+
+    [Test]
+    public void WriteAsync_NoDatabase_RefusedWithoutCreatingOne()
+    {
+        using var empty = new TempDirectory("autopack-backup-nodb");
+        var missing = new Autopack.Storage.Database.SqliteDatabase(Path.Combine(empty.Path, "autopack.db"));
+
+        var refusal = Assert.ThrowsAsync<BackupRefusedException>(() =>
+            new BackupWriter(missing, TimeProvider.System).WriteAsync(Sources(), Path.Combine(output.Path, "x.tar.gz")));
+
+        Assert.That(refusal!.Message, Does.Contain("no database at"));
+        Assert.That(Directory.GetFileSystemEntries(empty.Path), Is.Empty);
+    }
+
+    private BackupWriter Writer() => new(source.Database, TimeProvider.System);
+
+    private BackupSources Sources() => new(source.RunsDirectory, null);
+}
