@@ -45,4 +45,19 @@ public class ProgramProcessTests
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);
         Assert.That(error, Does.Contain("ghost").And.Contain("not found"));
     }
+
+    [Test]
+    public async Task DbMigrate_EnvironmentAndAutopackJson_EnvironmentWins()
+    {
+        using var folder = new TempDirectory("autopack-process");
+        File.WriteAllText(folder.Combine("autopack.json"), """{ "AUTOPACK_DB": "from-json.db", "AUTOPACK_PORT": "8123" }""");
+
+        var (exitCode, _, error) = await AutopackProcess.RunAsync(
+            folder.Path, new Dictionary<string, string?> { ["AUTOPACK_DB"] = "from-env.db" }, TimeSpan.FromSeconds(60), "db", "migrate");
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(File.Exists(folder.Combine("from-env.db")), Is.True);
+        Assert.That(File.Exists(folder.Combine("from-json.db")), Is.False);
+        SqliteConnection.ClearAllPools();
+    }
 }

@@ -98,4 +98,43 @@ public class DbCommandsTests
         Assert.That(result.ErrorLines, Has.Length.EqualTo(1), result.ToString());
         Assert.That(result.Error, Does.Contain("autopack db migrate"));
     }
+
+    [Test]
+    public async Task Migrate_DatabaseNewerThanThisBuild_RefusedWithOneLine()
+    {
+        await cli.RunOkAsync("db", "migrate");
+        var future = DatabaseMigrator.LatestVersion + 1;
+        using (var connection = cli.Database.Open())
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"INSERT INTO \"{DatabaseMigrator.VersionTable}\" (Version, AppliedOn, Description) VALUES ({future}, '2030-01-01', 'from a newer autopack')";
+            command.ExecuteNonQuery();
+        }
+
+        var migrate = await cli.RunAsync("db", "migrate");
+        var list = await cli.RunAsync("runs", "list");
+
+        foreach (var result in new[] { migrate, list })
+        {
+            Assert.That(result.ExitCode, Is.Not.Zero);
+            Assert.That(result.ErrorLines, Has.Length.EqualTo(1), result.ToString());
+            Assert.That(result.Error, Does.Contain("newer"));
+        }
+    }
+
+    [Test]
+    public async Task RunsList_SchemaBehind_OneLineAskingForMigrate()
+    {
+        await cli.RunOkAsync("db", "migrate");
+        var migrator = new DatabaseMigrator(cli.Database);
+        migrator.MigrateDown(202611251710);
+
+        var result = await cli.RunAsync("runs", "list");
+
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.ErrorLines, Has.Length.EqualTo(1), result.ToString());
+        Assert.That(result.Error, Does.Contain("autopack db migrate"));
+        await cli.RunOkAsync("db", "migrate");
+        await cli.RunOkAsync("runs", "list");
+    }
 }

@@ -130,6 +130,17 @@ public class PlanParserTests
             PlanParser.Parse($$"""{ "run_id": "{{id}}", "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_id": "{{id}}-p", "phase_name": "a" } ] } ] }""").RunId,
             Is.EqualTo(id));
 
+    [TestCase("""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "token_cap": 40000, "token_cap": 4000000 } ] } ] }""", "tiers[0].phases[0].token_cap")]
+    [TestCase("""{ "run_id": "one", "goal": "g", "run_id": "two", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a" } ] } ] }""", "run_id")]
+    public void Parse_DuplicateKey_ThrowsNamingField(string json, string field)
+    {
+        // A plan that says two things about one field is ambiguous; silently taking the last value could, for
+        // example, give a phase a hundred times the budget its author read first.
+        var ex = Assert.Throws<PlanValidationException>(() => PlanParser.Parse(json));
+
+        Assert.That(ex!.Field, Is.EqualTo(field));
+    }
+
     [Test]
     public void Parse_TooManyPhases_Refused()
     {

@@ -155,9 +155,9 @@ public class DatabaseMigratorTests
             Sql.Column(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
             Is.EqualTo(new[] { DatabaseMigrator.VersionTable }));
         Assert.That(
-            Sql.Column(database, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name <> $v AND name NOT LIKE 'sqlite_%'", ("$v", DatabaseMigrator.VersionTable)),
+            Sql.Column(database, "SELECT name FROM sqlite_master WHERE type IN ('index', 'view', 'trigger') AND tbl_name <> $v AND name NOT LIKE 'sqlite_%'", ("$v", DatabaseMigrator.VersionTable)),
             Is.Empty,
-            "indexes go with their tables");
+            "indexes, views and triggers go too");
         Assert.That(migrator.CurrentVersion(), Is.Zero);
 
         migrator.MigrateUp();

@@ -92,6 +92,25 @@ public class RunStoreTests
     }
 
     [Test]
+    public async Task CreateAsync_LongestSafeRunIdWithoutPhaseIds_StoresOnlyPhaseIdsControlFilesCanName()
+    {
+        // A 128-character run id is valid, and phases without an id get "<run-id>-p<n>". Such an id is longer than
+        // Identifiers allows, so "timeout:<phase-id>" in .force_timeout would be refused as malformed by the
+        // executor. Refusing the plan is fine; storing an id that cannot be addressed is not.
+        var plan = new PlanBuilder(new string('r', Identifiers.MaxLength)).Phase().Phase().Build();
+        try
+        {
+            await store.CreateAsync(plan, TestDatabase.DefaultCaps);
+        }
+        catch (PlanValidationException)
+        {
+        }
+
+        var ids = Sql.Column(db.Database, "SELECT phase_id FROM phases");
+        Assert.That(ids, Is.All.Matches<string>(Identifiers.IsSafe), string.Join(", ", ids));
+    }
+
+    [Test]
     public async Task CreateAsync_DuplicateRunId_ThrowsAndWritesNothing()
     {
         await store.CreateAsync(new PlanBuilder("dup").Phase("dup-a").Build(), TestDatabase.DefaultCaps);
