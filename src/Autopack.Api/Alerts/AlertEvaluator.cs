@@ -1,0 +1,127 @@
+using System.Globalization;
+using Autopack.Api.Database;
+using Autopack.Domain.Settings;
+using Autopack.Storage.Database;
+using Microsoft.Data.Sqlite;
+
+namespace Autopack.Api.Alerts;
+
+/// <summary>
+/// Works out the SPEC's alerts: token usage at 80% of a run or phase cap (active runs only), more than five
+/// HTTP 500s in ten minutes, an open breaker, an executor whose heartbeat is stale. Every database part is one
+/// aggregate query over indexes; no rows are loaded to be counted in memory.
+/// </summary>
+public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, AutopackSettings settings, TimeProvider time)
+{
+    public const int UsagePercent = 80;
+
+    /// <summary>At most this many alerts of one kind are listed (the metrics count them all).</summary>
+    public const int MaxListed = 100;
+
+    private const string ActiveRuns = "('QUEUED', 'EXECUTING', 'PAUSED')";
+
+    public async Task<IReadOnlyList<Alert>> EvaluateAsync(bool databaseMigrated, CancellationToken cancellationToken)
+    {
+        var alerts = new List<Alert>();
+        var errors = serverErrors.CountRecent();
+        if (errors > ServerErrorWindow.AlertThreshold)
+        {
+            alerts.Add(new Alert(
+                AlertKinds.HttpServerErrors,
+                AlertKinds.Critical,
+                "api",
+                $"{errors} HTTP 500 answers in the last {ServerErrorWindow.Span.TotalMinutes:F0} minutes (more than {ServerErrorWindow.AlertThreshold}): check the API log"));
+        }
+
+        if (!databaseMigrated || !probe.FileExists)
+        {
+            return alerts;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await AddUsageAlertsAsync(connection, alerts, cancellationToken).ConfigureAwait(false);
+        await AddBreakerAlertsAsync(connection, alerts, cancellationToken).ConfigureAwait(false);
+        await AddExecutorAlertsAsync(connection, alerts, cancellationToken).ConfigureAwait(false);
+        return alerts;
+    }
+
+    private static async Task AddUsageAlertsAsync(SqliteConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT 'run', run_id, run_id, used, token_cap FROM (
+                SELECT r.run_id, r.token_cap,
+                       (SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0)
+                        FROM llm_usage_events u WHERE u.run_id = r.run_id) AS used
+                FROM runs r WHERE r.status IN {ActiveRuns})
+            WHERE used * 100 >= token_cap * {UsagePercent}
+            UNION ALL
+            SELECT 'phase', phase_id, run_id, used, token_cap FROM (
+                SELECT p.phase_id, p.run_id, p.token_cap,
+                       (SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0)
+                        FROM llm_usage_events u WHERE u.run_id = p.run_id AND u.phase_id = p.phase_id) AS used
+                FROM runs r JOIN phases p ON p.run_id = r.run_id
+                WHERE r.status IN {ActiveRuns})
+            WHERE used * 100 >= token_cap * {UsagePercent}
+            LIMIT {MaxListed}
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var scope = reader.GetString(0);
+            var id = reader.GetString(1);
+            var used = reader.GetInt64(3);
+            var cap = reader.GetInt64(4);
+            var percent = cap == 0 ? 100 : used * 100.0 / cap;
+            var runNote = scope == "phase" ? $" of run {reader.GetString(2)}" : string.Empty;
+            alerts.Add(new Alert(
+                AlertKinds.TokenUsage,
+                percent >= 100 ? AlertKinds.Critical : AlertKinds.Warning,
+                id,
+                string.Create(CultureInfo.InvariantCulture, $"{scope} {id}{runNote} has used {used} of {cap} tokens ({percent:F1}% of its cap)")));
+        }
+    }
+
+    private static async Task AddBreakerAlertsAsync(SqliteConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT name, state, coalesce(opened_at, updated_at) FROM circuit_breakers
+            WHERE lower(state) IN ('open', 'isolated') ORDER BY name LIMIT {MaxListed}
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var name = reader.GetString(0);
+            alerts.Add(new Alert(
+                AlertKinds.BreakerOpen,
+                AlertKinds.Warning,
+                name,
+                $"circuit breaker {name} is {reader.GetString(1)} since {reader.GetString(2)}: check the provider's health (reset with POST /circuit-breakers/reset)"));
+        }
+    }
+
+    private async Task AddExecutorAlertsAsync(SqliteConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT run_id, pid, host, heartbeat_at FROM executor_leases
+            WHERE heartbeat_at < $threshold ORDER BY heartbeat_at LIMIT {MaxListed}
+            """;
+        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(settings.LeaseStaleSeconds)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var runId = reader.GetString(0);
+            var age = (now.UtcDateTime - DbTime.FromText(reader.GetString(3))).TotalSeconds;
+            alerts.Add(new Alert(
+                AlertKinds.ExecutorStale,
+                AlertKinds.Critical,
+                runId,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"executor of run {runId} (pid {reader.GetInt64(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {settings.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
+        }
+    }
+}

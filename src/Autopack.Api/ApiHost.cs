@@ -1,0 +1,35 @@
+using Autopack.Api.Database;
+using Autopack.Api.Hosting;
+using Autopack.Domain.Settings;
+using Autopack.Storage.Configuration;
+
+namespace Autopack.Api;
+
+/// <summary>
+/// Runs the API server in this process until the cancellation token fires or the host is told to
+/// stop (SIGTERM, Ctrl+C): what <c>autopack serve</c> does. Settings and the bind are checked before anything
+/// listens; the database is not migrated here (that is <c>autopack db migrate</c>).
+/// </summary>
+public static class ApiHost
+{
+    public static async Task RunAsync(string workingDirectory, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var settings = AutopackConfiguration.Build(workingDirectory).ToAutopackSettings();
+        BindGuard.Ensure(settings);
+
+        await using var app = AutopackApi.Build([], workingDirectory);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var probe = app.Services.GetRequiredService<DatabaseProbe>();
+        var host = settings.BindAddress.Contains(':', StringComparison.Ordinal) ? $"[{settings.BindAddress}]" : settings.BindAddress;
+        await output.WriteLineAsync($"autopack API listening on http://{host}:{settings.Port} (database {probe.FullPath}, identity {probe.Identity})").ConfigureAwait(false);
+        var database = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
+        if (database.Problem is { } problem)
+        {
+            await output.WriteLineAsync($"warning: {problem}; /ready answers 503 until then").ConfigureAwait(false);
+        }
+
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,74 @@
+using Autopack.Api.Breakers;
+using Autopack.Api.Errors;
+using Autopack.Api.Health;
+using Autopack.Api.Hosting;
+using Autopack.Api.Logging;
+using Autopack.Api.Monitoring;
+using Autopack.Api.Phases;
+using Autopack.Api.RateLimiting;
+using Autopack.Api.Runs;
+using Autopack.Api.Security;
+using Autopack.Domain.Settings;
+using Autopack.Storage.Configuration;
+using Serilog;
+
+namespace Autopack.Api;
+
+/// <summary>
+/// Composes the API server: settings (autopack.json + environment), logging, Kestrel binding, problem
+/// details, API key, rate limiting, monitoring, and the endpoint groups. Program.cs and <see cref="ApiHost"/> both
+/// start from here, so tests exercise exactly what <c>autopack serve</c> runs.
+/// </summary>
+public static class AutopackApi
+{
+    public static WebApplication Build(string[] args, string? workingDirectory = null)
+    {
+        var directory = workingDirectory ?? Directory.GetCurrentDirectory();
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddAutopackSources(directory);
+        builder.Services
+            .AddAutopackSettings(directory)
+            .AddAutopackLogging()
+            .AddAutopackKestrel()
+            .AddApiJson()
+            .AddApiProblems()
+            .AddApiKeyCheck()
+            .AddClientRateLimiting()
+            .AddApiMonitoring()
+            .AddSingleton<RunCounts>()
+            .AddOpenApi();
+
+        var app = builder.Build();
+
+        // A bad setting or an unsafe bind stops start-up here, naming the setting.
+        BindGuard.Ensure(app.Services.GetRequiredService<AutopackSettings>());
+        app.WarnIfLogFileUnusable();
+
+        app.UseAutopackPipeline();
+        app.MapRunsApi();
+        app.MapPhasesApi();
+        app.MapBreakersApi();
+        app.MapHealthApi();
+        app.MapApiMetrics();
+        app.MapOpenApi();
+        return app;
+    }
+
+    /// <summary>
+    /// The middleware, outermost first: count 500s, log requests, route, measure, turn exceptions and empty
+    /// error answers into problem details, rate-limit per client, check the API key on mutating requests.
+    /// </summary>
+    public static WebApplication UseAutopackPipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<ServerErrorCountingMiddleware>();
+        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
+        app.UseRouting();
+        app.UseApiHttpMetrics();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRateLimiter();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        return app;
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Autopack.Api.Errors;
+
+/// <summary>Problem answers built by handlers (as opposed to thrown); with a field, it is named in <c>errors</c> and in <c>detail</c>.</summary>
+public static class ApiProblems
+{
+    public static ProblemHttpResult Create(int status, string title, string detail, string? field = null)
+    {
+        if (field is null)
+        {
+            return TypedResults.Problem(statusCode: status, title: title, detail: detail);
+        }
+
+        var problem = ApiExceptionHandler.Invalid(status, title, $"{field}: {detail}", field, detail);
+        return TypedResults.Problem(problem);
+    }
+}

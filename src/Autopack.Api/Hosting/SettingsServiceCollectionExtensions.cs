@@ -1,0 +1,29 @@
+using Autopack.Domain.Settings;
+using Autopack.Storage;
+using Autopack.Storage.Configuration;
+using Autopack.Storage.Database;
+using Autopack.Storage.Runtime;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Autopack.Api.Hosting;
+
+/// <summary>
+/// Settings, paths and storage, all resolved from the final configuration when first needed (not while the
+/// builder is being composed), so test hosts and the real process see the same values the host does.
+/// </summary>
+public static class SettingsServiceCollectionExtensions
+{
+    public static IServiceCollection AddAutopackSettings(this IServiceCollection services, string workingDirectory)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().ToAutopackSettings());
+        services.AddSingleton(sp => new InstallationPaths(workingDirectory, sp.GetRequiredService<AutopackSettings>()));
+
+        // AddAutopackStorage takes the path up front; the real one is known only once configuration is final,
+        // so its SqliteDatabase registration is replaced by one read from the settings.
+        services.AddAutopackStorage(new AutopackSettings().DatabasePath);
+        services.Replace(ServiceDescriptor.Singleton(sp => new SqliteDatabase(sp.GetRequiredService<InstallationPaths>().DatabasePath)));
+        services.AddSingleton(sp => new RuntimeFolder(sp.GetRequiredService<InstallationPaths>().RunsDirectory));
+        return services;
+    }
+}

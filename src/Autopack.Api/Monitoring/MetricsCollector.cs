@@ -1,0 +1,165 @@
+using Autopack.Api.Alerts;
+using Autopack.Api.Database;
+using Autopack.Api.RateLimiting;
+using Autopack.Domain.Runs;
+using Autopack.Domain.Settings;
+using Autopack.Storage.Database;
+using Microsoft.Data.Sqlite;
+using Prometheus;
+
+namespace Autopack.Api.Monitoring;
+
+/// <summary>
+/// Sets the database-derived gauges when Prometheus scrapes, each from one aggregate query served by an index
+/// (counts by status, sums over the covering usage index); no rows are loaded. A database that cannot be read
+/// shows as <c>autopack_database_up 0</c>, never as a failed scrape.
+/// </summary>
+public sealed class MetricsCollector(
+    ApiMetrics metrics,
+    SqliteDatabase database,
+    DatabaseProbe probe,
+    AlertEvaluator alerts,
+    ServerErrorWindow serverErrors,
+    ClientPartitions partitions,
+    AutopackSettings settings,
+    TimeProvider time,
+    ILogger<MetricsCollector> logger)
+{
+    public async Task CollectAsync(CancellationToken cancellationToken)
+    {
+        metrics.ServerErrorsRecent.Set(serverErrors.CountRecent());
+        metrics.RateLimiterTrackedClients.Set(partitions.TrackedClients);
+        metrics.DatabaseSizeBytes.Set(probe.SizeMb() * 1024 * 1024);
+        var status = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
+        var migrated = status.Migrated;
+        if (migrated)
+        {
+            try
+            {
+                await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await CountByStatusAsync(connection, "runs", metrics.Runs, StatusNames.AllRunNames, cancellationToken).ConfigureAwait(false);
+                await CountByStatusAsync(connection, "phases", metrics.Phases, StatusNames.AllPhaseNames, cancellationToken).ConfigureAwait(false);
+                await CollectTokensAsync(connection, cancellationToken).ConfigureAwait(false);
+                await CollectBreakersAsync(connection, cancellationToken).ConfigureAwait(false);
+                await CollectQueueAndExecutorsAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SqliteException ex)
+            {
+                logger.LogWarning("metrics: database read failed: {Error}", ex.Message);
+                migrated = false;
+            }
+        }
+
+        metrics.DatabaseUp.Set(migrated ? 1 : 0);
+        IReadOnlyList<Alert> active;
+        try
+        {
+            active = await alerts.EvaluateAsync(migrated, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            logger.LogWarning("metrics: alert queries failed: {Error}", ex.Message);
+            active = await alerts.EvaluateAsync(databaseMigrated: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var kind in AlertKinds.All)
+        {
+            metrics.Alerts.WithLabels(kind).Set(active.Count(a => a.Kind == kind));
+        }
+
+        metrics.AlertsActive.Set(active.Count);
+    }
+
+    private static async Task CountByStatusAsync(SqliteConnection connection, string table, Gauge gauge, IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
+    {
+        var counts = statuses.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT status, count(*) FROM {table} GROUP BY status";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        foreach (var (status, count) in counts)
+        {
+            gauge.WithLabels(status).Set(count);
+        }
+    }
+
+    private async Task CollectTokensAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM llm_usage_events";
+        metrics.TokensUsed.Set(Convert.ToDouble(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture));
+
+        command.CommandText = """
+            SELECT r.run_id, r.token_cap,
+                   (SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0) FROM llm_usage_events u WHERE u.run_id = r.run_id)
+            FROM runs r WHERE r.status IN ('QUEUED', 'EXECUTING', 'PAUSED')
+            """;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var runId = reader.GetString(0);
+                seen.Add(runId);
+                metrics.RunTokenCap.WithLabels(runId).Set(reader.GetInt64(1));
+                metrics.RunTokensUsed.WithLabels(runId).Set(reader.GetInt64(2));
+            }
+        }
+
+        RemoveAbsent(metrics.RunTokensUsed, labels => seen.Contains(labels[0]));
+        RemoveAbsent(metrics.RunTokenCap, labels => seen.Contains(labels[0]));
+    }
+
+    private async Task CollectBreakersAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, state FROM circuit_breakers";
+        var current = new HashSet<(string, string)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var key = (reader.GetString(0), reader.GetString(1).ToLowerInvariant());
+                current.Add(key);
+                metrics.BreakerState.WithLabels(key.Item1, key.Item2).Set(1);
+            }
+        }
+
+        RemoveAbsent(metrics.BreakerState, labels => current.Contains((labels[0], labels[1])));
+    }
+
+    private async Task CollectQueueAndExecutorsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT min(created_at) FROM phases WHERE status = 'QUEUED'";
+        var oldest = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        metrics.OldestQueuedPhaseAge.Set(oldest is string text ? Math.Max(0, (now.UtcDateTime - DbTime.FromText(text)).TotalSeconds) : 0);
+
+        command.CommandText = "SELECT count(*), coalesce(sum(heartbeat_at < $threshold), 0) FROM executor_leases";
+        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(settings.LeaseStaleSeconds)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var total = reader.GetInt64(0);
+            var stale = reader.GetInt64(1);
+            metrics.Executors.WithLabels("fresh").Set(total - stale);
+            metrics.Executors.WithLabels("stale").Set(stale);
+        }
+    }
+
+    private static void RemoveAbsent(Gauge gauge, Func<string[], bool> present)
+    {
+        foreach (var labels in gauge.GetAllLabelValues().ToList())
+        {
+            if (!present(labels))
+            {
+                gauge.RemoveLabelled(labels);
+            }
+        }
+    }
+}

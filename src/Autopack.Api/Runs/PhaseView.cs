@@ -1,0 +1,36 @@
+using Autopack.Domain.Runs;
+using Autopack.Storage.Entities;
+
+namespace Autopack.Api.Runs;
+
+/// <summary>A phase with its status by SPEC name, attempts, and tokens used against its cap.</summary>
+public sealed record PhaseView(
+    string PhaseId,
+    string RunId,
+    string? Tier,
+    string PhaseName,
+    int Position,
+    string? Category,
+    string? Complexity,
+    string Goal,
+    string Provider,
+    string? Verify,
+    string Status,
+    long TokenCap,
+    long TokensUsed,
+    int Attempts,
+    int MaxAttempts,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? FinishedAt,
+    string? FailureReason)
+{
+    public static PhaseView From(PhaseRow phase, string? tier, long tokensUsed)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        return new PhaseView(
+            phase.PhaseId, phase.RunId, tier, phase.PhaseName, phase.Position, phase.Category, phase.Complexity, phase.Goal,
+            phase.Provider, phase.Verify, phase.Status.ToName(), phase.TokenCap, tokensUsed, phase.Attempts, phase.MaxAttempts,
+            phase.CreatedAt, phase.StartedAt, phase.FinishedAt, phase.FailureReason);
+    }
+}

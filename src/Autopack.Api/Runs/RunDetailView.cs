@@ -1,0 +1,38 @@
+using Autopack.Domain.Runs;
+using Autopack.Storage.Entities;
+using Autopack.Storage.Runs;
+
+namespace Autopack.Api.Runs;
+
+/// <summary>GET /runs/{run_id} and the body of a 201 from POST /runs: the run with its tiers and phases.</summary>
+public sealed record RunDetailView(
+    string RunId,
+    string Status,
+    string Goal,
+    long TokenCap,
+    long TokensUsed,
+    int PhasesTotal,
+    int PhasesComplete,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? FinishedAt,
+    string? FailureReason,
+    IReadOnlyList<TierView> Tiers)
+{
+    public static RunDetailView From(RunRow run, RunUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(usage);
+        var used = usage.Phases.ToDictionary(p => p.PhaseId, p => p.TotalTokens, StringComparer.Ordinal);
+        var tiers = run.Tiers.OrderBy(t => t.Position)
+            .Select(t => new TierView(
+                t.Name,
+                t.Position,
+                run.Phases.Where(p => p.TierId == t.TierId).OrderBy(p => p.Position)
+                    .Select(p => PhaseView.From(p, t.Name, used.GetValueOrDefault(p.PhaseId))).ToList()))
+            .ToList();
+        return new RunDetailView(
+            run.RunId, run.Status.ToName(), run.Goal, run.TokenCap, usage.TotalTokens, run.Phases.Count,
+            run.Phases.Count(p => p.Status == PhaseStatus.Complete), run.CreatedAt, run.StartedAt, run.FinishedAt, run.FailureReason, tiers);
+    }
+}

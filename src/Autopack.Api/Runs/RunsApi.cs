@@ -1,0 +1,158 @@
+using System.Globalization;
+using Autopack.Api.Database;
+using Autopack.Api.Errors;
+using Autopack.Api.Hosting;
+using Autopack.Api.Runs.Plan;
+using Autopack.Domain.Plans;
+using Autopack.Domain.Runs;
+using Autopack.Domain.Settings;
+using Autopack.Storage.Runs;
+using Autopack.Storage.Runtime;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Autopack.Api.Runs;
+
+/// <summary>
+/// /runs: create a run from a plan, list and read runs, their phases and usage, and stop or abort them by
+/// writing the same control files an operator writes with echo.
+/// </summary>
+public static class RunsApi
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 1000;
+
+    public static RouteGroupBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        // Full paths under an unprefixed group: a "/runs" prefix would make the list's route "/runs/" in metrics.
+        var group = app.MapGroup(string.Empty).WithTags("Runs").RequireMigratedDatabase();
+        group.MapPost("/runs", CreateRun).WithName("CreateRun")
+            .Accepts<PlanDocument>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/runs", ListRuns).WithName("ListRuns");
+        group.MapGet("/runs/{run_id}", GetRun).WithName("GetRun").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/runs/{run_id}/phases", GetRunPhases).WithName("GetRunPhases").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/runs/{run_id}/usage", GetRunUsage).WithName("GetRunUsage").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/runs/{run_id}/stop", StopRun).WithName("StopRun").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/runs/{run_id}/abort", AbortRun).WithName("AbortRun").ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    /// <summary>The plan is parsed from the raw body by the domain's strict parser, so every refusal names its field.</summary>
+    public static async Task<Created<RunDetailView>> CreateRun(
+        HttpRequest request, RunStore store, UsageQueries usage, AutopackSettings settings, CancellationToken cancellationToken)
+    {
+        var json = await RequestBody.ReadJsonTextAsync(request, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            throw new PlanValidationException("$", "the request body is empty; send a plan (see examples/demo-plan.json)");
+        }
+
+        var plan = PlanParser.Parse(json);
+        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), cancellationToken).ConfigureAwait(false);
+        var view = await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/runs/{Uri.EscapeDataString(runId)}", view);
+    }
+
+    public static async Task<Results<Ok<RunListView>, ValidationProblem>> ListRuns(
+        RunStore store, RunCounts counts, string? status, string? limit, string? offset, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        RunStatus? filter = null;
+        if (status is not null)
+        {
+            if (StatusNames.TryParseRun(status.Trim().ToUpperInvariant(), out var parsed))
+            {
+                filter = parsed;
+            }
+            else
+            {
+                errors["status"] = [$"'{status}' is not a run status ({string.Join(", ", StatusNames.AllRunNames)})"];
+            }
+        }
+
+        var limitValue = Bounded(limit, "limit", 1, MaxLimit, DefaultLimit, errors);
+        var offsetValue = Bounded(offset, "offset", 0, int.MaxValue, 0, errors);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(
+                errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
+        }
+
+        var runs = await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
+        var total = await counts.CountAsync(filter, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new RunListView(runs.Select(RunView.From).ToList(), total, limitValue, offsetValue, filter?.ToName()));
+    }
+
+    public static async Task<Ok<RunDetailView>> GetRun(
+        [FromRoute(Name = "run_id")] string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false));
+
+    public static async Task<Ok<IReadOnlyList<PhaseView>>> GetRunPhases(
+        [FromRoute(Name = "run_id")] string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken)
+    {
+        var detail = await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PhaseView> phases = detail.Tiers.SelectMany(t => t.Phases).ToList();
+        return TypedResults.Ok(phases);
+    }
+
+    public static async Task<Ok<UsageView>> GetRunUsage(
+        [FromRoute(Name = "run_id")] string runId, UsageQueries usage, CancellationToken cancellationToken) =>
+        TypedResults.Ok(UsageView.From(await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false)));
+
+    public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> StopRun(
+        [FromRoute(Name = "run_id")] string runId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken) =>
+        RequestControlAsync(ControlKind.Stop, runId, store, runtime, cancellationToken);
+
+    public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> AbortRun(
+        [FromRoute(Name = "run_id")] string runId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken) =>
+        RequestControlAsync(ControlKind.Abort, runId, store, runtime, cancellationToken);
+
+    /// <summary>Writes a control file the way an operator's echo does (atomically); 202, since the executor acts on it.</summary>
+    public static Accepted<ControlAccepted> AcceptControl(RuntimeFolder runtime, ControlCommand command, string location)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(command);
+        var path = runtime.WriteControlFile(command);
+        return TypedResults.Accepted(location, new ControlAccepted(ControlCommand.WordOf(command.Kind), command.TargetId, path, command.Content));
+    }
+
+    private static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> RequestControlAsync(
+        ControlKind kind, string runId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken)
+    {
+        var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
+        if (RunTransitions.IsTerminal(run.Status))
+        {
+            return ApiProblems.Create(
+                StatusCodes.Status409Conflict, "Run already ended", $"run {runId} already ended ({run.Status.ToName()})", "run_id");
+        }
+
+        return AcceptControl(runtime, new ControlCommand(kind, run.RunId), $"/runs/{Uri.EscapeDataString(run.RunId)}");
+    }
+
+    private static async Task<RunDetailView> DetailAsync(string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken)
+    {
+        var run = await store.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+        var used = await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false);
+        return RunDetailView.From(run, used);
+    }
+
+    private static int Bounded(string? text, string name, int min, int max, int fallback, Dictionary<string, string[]> errors)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors[name] = [$"must be a whole number from {min} to {max}, got '{text}'"];
+        return fallback;
+    }
+}
