@@ -13,6 +13,7 @@ public static class AutopackCli
         root.Add(RunsCommands.Create(workingDirectory));
         root.Add(PhasesCommands.Create(workingDirectory));
         root.Add(UsageCommand.Create(workingDirectory));
+        root.Add(ServeCommand.Create(workingDirectory));
         root.Add(ExecuteCommand.Create(workingDirectory));
         root.Add(BreakersCommands.Create(workingDirectory));
         root.Add(TidyCommand.Create(workingDirectory));
