@@ -1,0 +1,40 @@
+using Autopack.Api.Hosting;
+using Autopack.Domain.Settings;
+
+namespace Autopack.Api.Tests.Hosting;
+
+public sealed class BindGuardTests
+{
+    [TestCase("127.0.0.1")]
+    [TestCase("127.10.20.30")]
+    [TestCase("::1")]
+    [TestCase("localhost")]
+    public void Ensure_LoopbackAddress_IsAllowedWithoutFlagOrKey(string address) =>
+        Assert.DoesNotThrow(() => BindGuard.Ensure(new AutopackSettings { BindAddress = address }));
+
+    [TestCase("0.0.0.0")]
+    [TestCase("192.168.1.100")]
+    [TestCase("::")]
+    public void Ensure_NonLocalWithoutFlag_IsRefusedNamingTheFlag(string address)
+    {
+        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new AutopackSettings { BindAddress = address, ApiKey = "k" }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Setting, Is.EqualTo("AUTOPACK_ALLOW_NON_LOCAL"));
+            Assert.That(ex.Message, Does.Contain(address));
+        });
+    }
+
+    [Test]
+    public void Ensure_NonLocalWithFlagButNoKey_IsRefusedNamingTheKey()
+    {
+        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new AutopackSettings { BindAddress = "0.0.0.0", AllowNonLocal = true }));
+
+        Assert.That(ex!.Setting, Is.EqualTo("AUTOPACK_API_KEY"));
+    }
+
+    [Test]
+    public void Ensure_NonLocalWithFlagAndKey_IsAllowed() =>
+        Assert.DoesNotThrow(() => BindGuard.Ensure(new AutopackSettings { BindAddress = "0.0.0.0", AllowNonLocal = true, ApiKey = "k" }));
+}
