@@ -1,0 +1,135 @@
+using Autopack.Llm.Providers;
+using Autopack.Llm.Tests.Support;
+
+namespace Autopack.Llm.Tests.Providers;
+
+public sealed class AnthropicMessagesProviderTests
+{
+    private ScriptedProviderServer server = null!;
+    private HttpClient client = null!;
+
+    [SetUp]
+    public async Task StartServer()
+    {
+        server = await ScriptedProviderServer.StartAsync();
+
+        // As in production: the configured base URL has no path and no trailing slash.
+        client = new HttpClient
+        {
+            BaseAddress = LlmServiceCollectionExtensions.WithTrailingSlash(server.BaseAddress.ToString().TrimEnd('/')),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    [TearDown]
+    public async Task StopServer()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    [Test]
+    public async Task CompleteAsync_ValidReply_PostsMessagesWithModelMaxTokensSystemAndApiKeyHeaders()
+    {
+        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("done", 42, 7)));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        await provider.CompleteAsync(new LlmRequest("auditor", "You are an auditor.", "Review this.", 777), CancellationToken.None);
+
+        Assert.That(server.Received, Has.Count.EqualTo(1));
+        var request = server.Received[0];
+        var messages = request.Body.GetProperty("messages");
+        Assert.Multiple(() =>
+        {
+            Assert.That(request.Method, Is.EqualTo("POST"));
+            Assert.That(request.Path, Is.EqualTo("/v1/messages"));
+            Assert.That(request.Header("x-api-key"), Is.EqualTo("ak-test-key"));
+            Assert.That(request.Header("anthropic-version"), Is.EqualTo("2023-06-01"));
+            Assert.That(request.Header("Authorization"), Is.Null, "Anthropic authenticates with x-api-key, not Bearer");
+            Assert.That(request.Body.GetProperty("model").GetString(), Is.EqualTo("claude-test"));
+            Assert.That(request.Body.GetProperty("max_tokens").GetInt32(), Is.EqualTo(777));
+            Assert.That(request.Body.GetProperty("system").GetString(), Is.EqualTo("You are an auditor."));
+            Assert.That(messages.GetArrayLength(), Is.EqualTo(1));
+            Assert.That(messages[0].GetProperty("role").GetString(), Is.EqualTo("user"));
+            Assert.That(messages[0].GetProperty("content").GetString(), Is.EqualTo("Review this."));
+        });
+    }
+
+    [Test]
+    public async Task CompleteAsync_ValidReply_ReturnsJoinedTextBlocksUsageAndServedModel()
+    {
+        var body = """
+            {"id":"msg_1","type":"message","role":"assistant","model":"claude-test-20260101",
+             "content":[{"type":"text","text":"APPROVED. "},{"type":"tool_use","id":"t","name":"x","input":{}},{"type":"text","text":"Looks good."}],
+             "usage":{"input_tokens":900,"output_tokens":12}}
+            """;
+        server.Enqueue(ScriptedReply.Json(body));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var response = await provider.CompleteAsync(new LlmRequest("auditor", "s", "u", 100), CancellationToken.None);
+
+        Assert.That(response, Is.EqualTo(new LlmResponse("APPROVED. Looks good.", 900, 12, "claude-test-20260101")));
+    }
+
+    [Test]
+    public async Task CompleteAsync_NoApiKey_StillSendsVersionButNoKey()
+    {
+        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("ok", 1, 1)));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", apiKey: null);
+
+        await provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(server.Received[0].Header("x-api-key"), Is.Null);
+            Assert.That(server.Received[0].Header("anthropic-version"), Is.EqualTo("2023-06-01"));
+        });
+    }
+
+    [TestCase(429, ProviderErrorKind.RateLimited, true)]
+    [TestCase(500, ProviderErrorKind.ServerError, true)]
+    [TestCase(503, ProviderErrorKind.ServerError, true)]
+    [TestCase(529, ProviderErrorKind.ServerError, true)]
+    [TestCase(401, ProviderErrorKind.ClientError, false)]
+    [TestCase(400, ProviderErrorKind.ClientError, false)]
+    public void CompleteAsync_ErrorStatus_ThrowsClassifiedProviderException(int status, ProviderErrorKind kind, bool transient)
+    {
+        server.Enqueue(ScriptedReply.Error(status, """{"type":"error","error":{"type":"overloaded_error","message":"nope"}}"""));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Kind, Is.EqualTo(kind));
+            Assert.That(ex.IsTransient, Is.EqualTo(transient));
+            Assert.That(ex.StatusCode, Is.EqualTo(status));
+            Assert.That(ex.Provider, Is.EqualTo("anthropic"));
+        });
+    }
+
+    [TestCase("<html>502 bad gateway</html>")]
+    [TestCase("""{"id":"m","content":[{"type":"text","text":"hi"}]}""")]
+    [TestCase("""{"id":"m","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":3}}""")]
+    [TestCase("""{"id":"m","content":"hi","usage":{"input_tokens":3,"output_tokens":1}}""")]
+    public void CompleteAsync_MalformedOrIncompleteReply_ThrowsMalformedResponse(string body)
+    {
+        server.Enqueue(ScriptedReply.Json(body));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+
+        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse));
+    }
+
+    [Test]
+    public void CompleteAsync_ConnectionRefused_ThrowsNetwork()
+    {
+        using var closed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Autopack.Testing.FreePort.Next()}/") };
+        var provider = new AnthropicMessagesProvider(closed, "claude-test", "ak-test-key");
+
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+
+        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.Network));
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Autopack.Llm.Providers;
+using Autopack.Llm.Tokens;
+
+namespace Autopack.Llm.Tests.Providers;
+
+public sealed class OfflineProviderTests
+{
+    private const string Goal = "Create the project skeleton\nAdd a health endpoint\nWrite its tests";
+
+    private readonly PromptTokenCounter counter = new();
+
+    [Test]
+    public async Task CompleteAsync_SamePromptTwice_GivesSameReplyAndCounts()
+    {
+        var first = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+        var second = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+
+        Assert.That(second, Is.EqualTo(first));
+    }
+
+    [Test]
+    public async Task CompleteAsync_DifferentPrompts_GiveDifferentReplies()
+    {
+        var provider = NewProvider();
+
+        var first = await provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+        var second = await provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal + "\nAnd a readme", 512), CancellationToken.None);
+
+        Assert.That(second.Text, Is.Not.EqualTo(first.Text));
+    }
+
+    [Test]
+    public async Task CompleteAsync_Builder_ReportsUsageCountedWithTheRealTokenizer()
+    {
+        var response = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.PromptTokens, Is.EqualTo(counter.CountPrompt("You build.", Goal)));
+            Assert.That(response.CompletionTokens, Is.EqualTo(counter.Count(response.Text)).And.GreaterThan(0));
+            Assert.That(response.Text, Does.Contain("considered: Add a health endpoint"));
+            Assert.That(response.Model, Is.EqualTo("offline-deterministic-1"));
+        });
+    }
+
+    [Test]
+    public async Task CompleteAsync_Auditor_ApprovesByDefault()
+    {
+        var response = await NewProvider().CompleteAsync(new LlmRequest("auditor", "You review.", "the builder's output", 512), CancellationToken.None);
+
+        Assert.That(response.Text, Does.Match("^APPROVED\\b"));
+    }
+
+    [Test]
+    public async Task CompleteAsync_AuditorToldToReject_RepliesWithARejection()
+    {
+        var response = await NewProvider().CompleteAsync(new LlmRequest("auditor", "You review.", "the builder's output", 512, OfflineReject: true), CancellationToken.None);
+
+        Assert.That(response.Text, Does.StartWith("REJECTED"));
+    }
+
+    [TestCase(5)]
+    [TestCase(12)]
+    [TestCase(30)]
+    public async Task CompleteAsync_SmallMaxOutputTokens_KeepsTheReplyWithinIt(int maxOutputTokens)
+    {
+        var full = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 4096), CancellationToken.None);
+        Assume.That(full.CompletionTokens, Is.GreaterThan(maxOutputTokens), "the untruncated reply must be longer than the limit under test");
+
+        var response = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, maxOutputTokens), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.CompletionTokens, Is.LessThanOrEqualTo(maxOutputTokens));
+            Assert.That(counter.Count(response.Text), Is.LessThanOrEqualTo(maxOutputTokens));
+            Assert.That(full.Text, Does.StartWith(response.Text.TrimEnd()));
+        });
+    }
+
+    [Test]
+    public async Task CompleteAsync_CancelledDuringSimulatedLatency_ThrowsAtOnce()
+    {
+        var provider = NewProvider(latency: TimeSpan.FromSeconds(30));
+        using var cts = new CancellationTokenSource();
+        var call = provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), cts.Token);
+        await Task.Delay(50);
+        Assert.That(call.IsCompleted, Is.False, "the simulated latency should still be running");
+
+        var stopwatch = Stopwatch.StartNew();
+        await cts.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+    }
+
+    [Test]
+    public async Task CompleteAsync_WithLatency_TakesAtLeastThatLong()
+    {
+        var provider = NewProvider(latency: TimeSpan.FromMilliseconds(150));
+        var stopwatch = Stopwatch.StartNew();
+
+        await provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+
+        Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(140)));
+    }
+
+    private OfflineProvider NewProvider(TimeSpan latency = default) => new(counter, latency, TimeProvider.System);
+}
