@@ -23,6 +23,9 @@ public sealed class LeaseHeartbeat(
     TimeProvider time,
     ILogger<LeaseHeartbeat> logger) : BackgroundService
 {
+    private readonly Dictionary<string, DateTime> appliedResets = new(StringComparer.Ordinal);
+    private readonly DateTime startedAt = time.GetUtcNow().UtcDateTime;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -65,11 +68,14 @@ public sealed class LeaseHeartbeat(
                 return;
             }
 
-            foreach (var name in await breakerStates.TakeResetRequestsAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var (name, requestedAt) in await breakerStates.ResetRequestsAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (pipelines.Names.Contains(name))
+                // Requests made before this executor started do not concern it: its breakers started closed.
+                var applied = appliedResets.GetValueOrDefault(name, startedAt);
+                if (requestedAt > applied && pipelines.Names.Contains(name))
                 {
                     await pipelines.ResetAsync(name, cancellationToken).ConfigureAwait(false);
+                    appliedResets[name] = requestedAt;
                     logger.LogWarning("circuit breaker {Breaker} reset by operator request", name);
                 }
             }

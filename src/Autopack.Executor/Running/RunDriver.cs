@@ -69,6 +69,13 @@ public sealed class RunDriver(
         }
 
         var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.LeaseStaleSeconds)).ConfigureAwait(false);
+        if (!lease.Acquired && lease.HolderHost == identity.Host && lease.HolderPid is { } holder && !ProcessIsAlive(holder))
+        {
+            // The holder ran on this machine and its process is gone (kill -9): no need to wait for its heartbeat to go stale.
+            logger.LogWarning("run {RunId} was held by pid {Pid}, which no longer exists; taking the lease over", runId, holder);
+            lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.Zero).ConfigureAwait(false);
+        }
+
         if (!lease.Acquired)
         {
             return (3, $"run {runId} is held by executor pid {lease.HolderPid} on {lease.HolderHost} (heartbeat {lease.HolderHeartbeatAge?.TotalSeconds:F0}s ago); a second executor is refused");
@@ -149,6 +156,23 @@ public sealed class RunDriver(
         }
 
         return await EndAsync(run, RunStatus.DoneSuccess, null).ConfigureAwait(false);
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A phase left in flight by a dead or stopped executor is retried; the interrupted attempt is not counted.</summary>

@@ -49,18 +49,15 @@ public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
         return count;
     }
 
-    /// <summary>Takes the pending reset requests (clearing them) for the executor to act on.</summary>
-    public async Task<IReadOnlyList<string>> TakeResetRequestsAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The latest reset request per breaker. Requests are not consumed: every executor running at the time applies
+    /// each request newer than the last one it applied (see LeaseHeartbeat), so two executors both reset.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, DateTime RequestedAt)>> ResetRequestsAsync(CancellationToken cancellationToken = default)
     {
         await using var db = database.CreateContext();
-        var names = await db.CircuitBreakers.Where(b => b.ResetRequestedAt != null).Select(b => b.Name)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        if (names.Count > 0)
-        {
-            await db.CircuitBreakers.Where(b => names.Contains(b.Name))
-                .ExecuteUpdateAsync(s => s.SetProperty(b => b.ResetRequestedAt, (DateTime?)null), cancellationToken).ConfigureAwait(false);
-        }
-
-        return names;
+        var rows = await db.CircuitBreakers.AsNoTracking().Where(b => b.ResetRequestedAt != null)
+            .Select(b => new { b.Name, b.ResetRequestedAt }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Select(r => (r.Name, r.ResetRequestedAt!.Value)).ToList();
     }
 }

@@ -22,6 +22,37 @@ public class LeaseAndCrashProcessTests
     }
 
     [Test]
+    public async Task KillNine_HolderOnOtherHostFreshHeartbeat_RefusedUntilStaleThenTakenOver()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("stale-1").Phase("stale-1-a").Build());
+        var now = Autopack.Storage.Database.DbTime.ToText(TimeProvider.System.GetUtcNow().UtcDateTime);
+        using (var connection = s.Db.Database.Open())
+        using (var insert = connection.CreateCommand())
+        {
+            // An executor on another machine sharing the database: its pid means nothing here, only its heartbeat counts.
+            insert.CommandText = $"INSERT INTO executor_leases VALUES ('{runId}', 'other-owner', 424242, 'another-host', '{now}', '{now}')";
+            insert.ExecuteNonQuery();
+        }
+
+        var environment = s.Environment();
+        environment["AUTOPACK_LEASE_STALE_SECONDS"] = "60"; // fresh for the whole refusal, however slow the machine
+        var refused = await AutopackProcess.RunAsync(s.Db.FolderPath, environment, TimeSpan.FromSeconds(30), "execute", "--run-id", runId);
+        Assert.That(refused.ExitCode, Is.EqualTo(3), refused.Output + refused.Error);
+        Assert.That(refused.Error, Does.Contain("another-host"));
+        Assert.That(s.RunStatus(runId), Is.EqualTo("QUEUED"), "a refused executor writes nothing");
+
+        // The other machine's executor goes silent: its heartbeat ages past the stale limit.
+        var old = Autopack.Storage.Database.DbTime.ToText(TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-61));
+        Assert.That(s.Db.Scalar($"UPDATE executor_leases SET heartbeat_at = '{old}' WHERE run_id = '{runId}'; SELECT changes()"), Is.EqualTo(1));
+        var resumed = await AutopackProcess.RunAsync(s.Db.FolderPath, environment, TimeSpan.FromSeconds(60), "execute", "--run-id", runId);
+
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind='lease_taken_over'"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task KillNine_AtRandomMoments_ReExecuteFinishesWithConsistentUsage()
     {
         using var s = new ExecutorScenario();
@@ -48,8 +79,7 @@ public class LeaseAndCrashProcessTests
 
             AssertUsageConsistent(s, runId, runCap);
 
-            // The lease of a killed executor stays until its heartbeat is stale; the next execute takes it over.
-            await Task.Delay(TimeSpan.FromSeconds(3.2));
+            // The killed executor's lease is still in the table; the next execute sees its pid is gone and takes over.
         }
 
         if (s.RunStatus(runId) != "DONE_SUCCESS")

@@ -47,7 +47,7 @@ public class BreakerStatesTests
     }
 
     [Test]
-    public async Task RequestResetAsync_OneBreaker_IsTakenOnceByTheExecutor()
+    public async Task RequestResetAsync_OneBreaker_IsVisibleToEveryExecutorWithItsTime()
     {
         await breakers.PublishAsync("openai", "open", 5, time.GetUtcNow().UtcDateTime, "exec-1");
         await breakers.PublishAsync("anthropic", "open", 5, time.GetUtcNow().UtcDateTime, "exec-1");
@@ -55,8 +55,10 @@ public class BreakerStatesTests
         var marked = await breakers.RequestResetAsync("openai");
 
         Assert.That(marked, Is.EqualTo(1));
-        Assert.That(await breakers.TakeResetRequestsAsync(), Is.EqualTo(new[] { "openai" }));
-        Assert.That(await breakers.TakeResetRequestsAsync(), Is.Empty, "a request is handled once");
+        var requests = await breakers.ResetRequestsAsync();
+        Assert.That(requests.Select(r => r.Name), Is.EqualTo(new[] { "openai" }));
+        Assert.That(requests[0].RequestedAt, Is.EqualTo(time.GetUtcNow().UtcDateTime));
+        Assert.That((await breakers.ResetRequestsAsync()).Select(r => r.Name), Is.EqualTo(new[] { "openai" }), "not consumed: a second executor sees it too");
         Assert.That(Sql.Column(db.Database, "SELECT message FROM events WHERE kind = 'breaker_reset_requested'"), Is.EqualTo(new[] { "reset requested for openai" }));
     }
 
@@ -70,8 +72,8 @@ public class BreakerStatesTests
         var marked = await breakers.RequestResetAsync(null);
 
         Assert.That(marked, Is.EqualTo(3));
-        Assert.That(await breakers.TakeResetRequestsAsync(), Is.EquivalentTo(new[] { "openai", "anthropic", "offline" }));
-        Assert.That((await breakers.ListAsync()).Select(b => b.ResetRequestedAt), Is.All.Null);
+        Assert.That((await breakers.ResetRequestsAsync()).Select(r => r.Name), Is.EquivalentTo(new[] { "openai", "anthropic", "offline" }));
+        Assert.That((await breakers.ListAsync()).Select(b => b.ResetRequestedAt), Is.All.Not.Null);
     }
 
     [Test]
@@ -80,6 +82,6 @@ public class BreakerStatesTests
         await breakers.PublishAsync("openai", "open", 5, null, "exec-1");
 
         Assert.That(await breakers.RequestResetAsync("nope"), Is.Zero);
-        Assert.That(await breakers.TakeResetRequestsAsync(), Is.Empty);
+        Assert.That(await breakers.ResetRequestsAsync(), Is.Empty);
     }
 }
