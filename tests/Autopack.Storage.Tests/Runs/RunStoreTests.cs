@@ -188,6 +188,30 @@ public class RunStoreTests
     }
 
     [Test]
+    public async Task CreateAsync_DifferentRunsSharingAPhaseIdConcurrently_OneWinsLoserToldWhichPhase()
+    {
+        var attempts = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            var own = new RunStore(new Storage.Database.SqliteDatabase(db.Database.FullPath), time);
+            try
+            {
+                await own.CreateAsync(new PlanBuilder($"racer-{i}").Phase($"racer-{i}-own").Phase("contested").Build(), TestDatabase.DefaultCaps);
+                return null;
+            }
+            catch (DuplicateIdException ex)
+            {
+                return ex;
+            }
+        })).ToList();
+
+        var outcomes = await Task.WhenAll(attempts);
+
+        Assert.That(outcomes.Count(o => o is null), Is.EqualTo(1));
+        Assert.That(outcomes.Where(o => o is not null).Select(o => (o!.Field, o.Id)), Is.All.EqualTo(("phase_id", "contested")));
+        Assert.That(Sql.RunTableCounts(db.Database), Is.EqualTo((1L, 1L, 2L, 1L)));
+    }
+
+    [Test]
     public async Task GetAsync_StoredRun_ReturnsTiersAndPhasesInOrder()
     {
         await store.CreateAsync(new PlanBuilder("show").Tier("b-first").Phase("show-1").Phase("show-2").Tier("a-second").Phase("show-3").Build(), TestDatabase.DefaultCaps);
