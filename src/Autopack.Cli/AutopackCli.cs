@@ -17,6 +17,7 @@ public static class AutopackCli
         root.Add(ExecuteCommand.Create(workingDirectory));
         root.Add(BreakersCommands.Create(workingDirectory));
         root.Add(TidyCommand.Create(workingDirectory));
+        root.Add(DemoCommand.Create(workingDirectory));
         return root;
     }
 }
