@@ -120,11 +120,18 @@ public static class PlanParser
                 throw new PlanValidationException(path, $"must be an object, not {Describe(element)}");
             }
 
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in element.EnumerateObject())
             {
                 if (!knownFields.Contains(property.Name))
                 {
                     throw new PlanValidationException(PathOf(path, property.Name), "unknown field");
+                }
+
+                // JSON allows a key twice and readers keep one of the values; a plan must not be ambiguous.
+                if (!seen.Add(property.Name))
+                {
+                    throw new PlanValidationException(PathOf(path, property.Name), "given more than once");
                 }
             }
 

@@ -46,7 +46,7 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
             foreach (var phase in tierPlan.Phases)
             {
                 position++;
-                var phaseId = phase.PhaseId ?? $"{runId}-p{position}";
+                var phaseId = phase.PhaseId ?? Identifiers.GeneratedPhaseId(runId, position);
                 phaseIds.Add(phaseId);
                 run.Phases.Add(new PhaseRow
                 {
