@@ -38,7 +38,7 @@ public sealed class HealthReporter(
             {
                 foreach (var row in await breakers.ListAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    breakerStates[row.Name] = new BreakerHealth(row.State, row.FailureCount, row.OpenedAt, row.UpdatedAt, row.ReportedBy, row.ResetRequestedAt is not null);
+                    breakerStates[row.Name] = new BreakerHealth(row.State, row.FailureCount, row.OpenedAt, row.UpdatedAt, row.ReportedBy, row.ResetPending);
                 }
 
                 foreach (var lease in await leases.ListAsync(cancellationToken).ConfigureAwait(false))

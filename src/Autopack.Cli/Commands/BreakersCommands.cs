@@ -23,7 +23,7 @@ public static class BreakersCommands
             foreach (var row in rows)
             {
                 var opened = row.OpenedAt is { } at ? $" opened {at.ToString("u", CultureInfo.InvariantCulture)}" : string.Empty;
-                var pending = row.ResetRequestedAt is { } requested && requested > row.UpdatedAt ? " (reset requested)" : string.Empty;
+                var pending = row.ResetPending ? " (reset requested)" : string.Empty;
                 await ctx.Out.WriteLineAsync($"{row.Name,-12} {row.State,-10} failures {row.FailureCount}{opened}{pending}  updated {row.UpdatedAt.ToString("u", CultureInfo.InvariantCulture)} by {row.ReportedBy}").ConfigureAwait(false);
             }
 

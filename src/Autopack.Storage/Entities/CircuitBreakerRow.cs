@@ -15,5 +15,9 @@ public sealed class CircuitBreakerRow
 
     public string? ReportedBy { get; set; }
 
+    /// <summary>The latest operator reset request (kept: every executor applies it once).</summary>
     public DateTime? ResetRequestedAt { get; set; }
+
+    /// <summary>A reset was requested after the state was last published: no executor has applied it yet.</summary>
+    public bool ResetPending => ResetRequestedAt is { } requested && requested > UpdatedAt;
 }
