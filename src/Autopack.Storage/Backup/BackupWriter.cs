@@ -51,7 +51,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         {
             var snapshot = Path.Combine(temp, BackupLayout.DatabaseEntry);
             var databaseBytes = DatabaseBytes();
-            progress?.Report(new BackupProgress("snapshot", 0, databaseBytes));
+            progress?.Report(new BackupProgress("snapshot", 0, 0));
             await DatabaseSnapshot.TakeAsync(database, snapshot, SnapshotMethod, cancellationToken).ConfigureAwait(false);
             var schema = SchemaOf(snapshot);
             progress?.Report(new BackupProgress("snapshot", databaseBytes, databaseBytes));
@@ -138,7 +138,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         var total = entries.Sum(e => e.Length);
         long done = 0;
         using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, VerifiedSliceStream.CopyBufferSize);
-        using (var gzip = new GZipStream(file, CompressionLevel, leaveOpen: true))
+        using var gzip = new ParallelGzipStream(file, CompressionLevel, Environment.ProcessorCount);
         using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
         {
             var manifestBytes = manifest.ToJsonBytes();
@@ -156,16 +156,19 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
                 var tarEntry = new PaxTarEntry(TarEntryType.RegularFile, entry.EntryName) { ModificationTime = entry.ModifiedAt, Mode = EntryMode };
 
                 // An empty file is never opened: a fifo or socket that slipped into the runtime folder would block a read.
+                // The snapshot is this backup's own file, so its digest is not taken a second time.
                 using var data = entry.Length == 0
                     ? null
                     : new VerifiedSliceStream(
-                        FileDigest.OpenRead(entry.SourcePath), entry.SourcePath, entry.Length, manifest.Entries[i].Sha256,
+                        FileDigest.OpenRead(entry.SourcePath), entry.SourcePath, entry.Length,
+                        entry.EntryName == BackupLayout.DatabaseEntry ? null : manifest.Entries[i].Sha256,
                         n => Advance(ref done, n, total, "archive", progress), cancellationToken);
                 tarEntry.DataStream = data;
                 tar.WriteEntry(tarEntry);
             }
         }
 
+        gzip.Complete();
         file.Flush(flushToDisk: true);
     }
 

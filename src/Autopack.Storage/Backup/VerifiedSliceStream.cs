@@ -6,14 +6,15 @@ namespace Autopack.Storage.Backup;
 /// Reads exactly <c>length</c> bytes of a file that may still be growing (a log being appended to), so the size a
 /// tar header announces is the size that follows, and checks on the last byte that they hash to what the manifest
 /// already says. A file rewritten (not appended to) during the backup fails the backup instead of producing an
-/// archive whose manifest lies. Seekable only in the sense TarWriter needs: it asks for Length and Position.
+/// archive whose manifest lies. A null <c>expectedSha256</c> skips the second hash, for files only this backup can
+/// write to (the database snapshot). Seekable only in the sense TarWriter needs: it asks for Length and Position.
 /// </summary>
 internal sealed class VerifiedSliceStream(
-    Stream inner, string name, long length, string expectedSha256, Action<long>? onRead, CancellationToken cancellationToken) : Stream
+    Stream inner, string name, long length, string? expectedSha256, Action<long>? onRead, CancellationToken cancellationToken) : Stream
 {
     internal const int CopyBufferSize = 1024 * 1024;
 
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? hash = expectedSha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long position;
 
     public override bool CanRead => true;
@@ -87,7 +88,7 @@ internal sealed class VerifiedSliceStream(
     {
         if (disposing)
         {
-            hash.Dispose();
+            hash?.Dispose();
             inner.Dispose();
         }
 
@@ -103,10 +104,10 @@ internal sealed class VerifiedSliceStream(
             throw new IOException($"{name} shrank while it was being backed up; run the backup again");
         }
 
-        hash.AppendData(data);
+        hash?.AppendData(data);
         position += data.Length;
         onRead?.Invoke(data.Length);
-        if (position == length && Convert.ToHexStringLower(hash.GetHashAndReset()) != expectedSha256)
+        if (position == length && hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) != expectedSha256)
         {
             throw new IOException($"{name} changed while it was being backed up; run the backup again");
         }

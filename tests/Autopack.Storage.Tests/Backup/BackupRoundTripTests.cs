@@ -17,7 +17,8 @@ public sealed class BackupRoundTripTests
         using var source = new TestDatabase();
         var runtime = source.RunsDirectory;
         BackupTestFiles.Write(Path.Combine(runtime, "run-1", "executor.log"), "phase run-1-p1 EXECUTING\nphase run-1-p1 COMPLETE\n");
-        BackupTestFiles.Write(Path.Combine(runtime, "run-2", "workspace", "artifact.bin"), RandomBytes(300_000));
+        // Incompressible and larger than a compression block, so the archive is several gzip members.
+        BackupTestFiles.Write(Path.Combine(runtime, "run-2", "workspace", "artifact.bin"), RandomBytes(9_000_000));
         BackupTestFiles.Write(Path.Combine(runtime, ".stop_executor"), "stop:run-1\n");
         BackupTestFiles.Write(Path.Combine(runtime, ".tmp-0123"), "half a control file");
         var history = Path.Combine(source.FolderPath, "docs", "BUILD_HISTORY.md");
@@ -55,6 +56,10 @@ public sealed class BackupRoundTripTests
         await Task.WhenAll(writers);
 
         Assert.That(File.Exists(output), Is.True);
+        Assert.That(SystemTarList(output), Is.EqualTo(new[]
+        {
+            "manifest.json", "autopack.db", "runs/run-1/executor.log", "runs/run-2/workspace/artifact.bin", "runs/run-3/executor.log", "docs/BUILD_HISTORY.md",
+        }), "a plain .tar.gz that tar reads, manifest first");
         Assert.That(result.Files, Is.EqualTo(5), "db, 2 runtime files and the log being written (not .stop_executor or .tmp-*), BUILD_HISTORY.md");
         Assert.That(Directory.GetFileSystemEntries(Path.GetDirectoryName(output)!), Is.EqualTo(new[] { output }), "no temp files left beside the backup");
 
@@ -178,6 +183,17 @@ public sealed class BackupRoundTripTests
         }
 
         return rows;
+    }
+
+    /// <summary>The entry names GNU tar lists (the system's tar and gzip, not ours).</summary>
+    private static string[] SystemTarList(string archive)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("tar", ["-tzf", archive]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var tar = System.Diagnostics.Process.Start(info)!;
+        var listing = tar.StandardOutput.ReadToEnd();
+        tar.WaitForExit();
+        Assert.That(tar.ExitCode, Is.Zero, tar.StandardError.ReadToEnd());
+        return listing.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     private static byte[] RandomBytes(int count)
