@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using Autopack.Bench.Backup;
+using Autopack.Storage.Backup;
+using Autopack.Storage.Database;
+using Microsoft.Data.Sqlite;
+
+// Backup and restore throughput on a >= 1 GB database against a plain file copy of it. See README.md.
+var sizeMb = IntArg(args, "--size-mb", 1100);
+var reps = IntArg(args, "--reps", 3);
+var investigate = args.Contains("--investigate");
+var root = Path.Combine(Path.GetTempPath(), $"autopack-bench-backup-{Guid.NewGuid():N}");
+Directory.CreateDirectory(root);
+var time = TimeProvider.System;
+void Log(string line) => Console.WriteLine(line);
+
+try
+{
+    var source = Path.Combine(root, "source");
+    Directory.CreateDirectory(source);
+    var database = new SqliteDatabase(Path.Combine(source, "autopack.db"));
+    var build = Stopwatch.StartNew();
+    BenchDatabase.Build(database, sizeMb * 1024L * 1024L, Log);
+    var runtime = Path.Combine(source, ".autonomous_runs");
+    Directory.CreateDirectory(Path.Combine(runtime, "run-000001"));
+    File.WriteAllText(Path.Combine(runtime, "run-000001", "executor.log"), string.Concat(Enumerable.Repeat("phase run-000001-p0 EXECUTING builder call 1200 tokens\n", 2000)));
+    var bytes = new FileInfo(database.FullPath).Length;
+    var mb = bytes / 1024.0 / 1024.0;
+    Log($"database: {mb:F0} MB, built in {build.Elapsed.TotalSeconds:F0}s; machine: {Environment.ProcessorCount} cpus, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024 / 1024 / 1024} GB; {reps} repetitions, median");
+    Log(string.Empty);
+    Log($"load average at start: {LoadAverage()}");
+    Log($"{"operation",-40} {"wall s",7} {"MB/s",6} {"cpu s",6}   runs (wall s)");
+
+    void Report(string name, List<double> seconds, string note = "")
+    {
+        var median = seconds.Order().ElementAt(seconds.Count / 2);
+        Log($"{name,-40} {median,7:F2} {mb / median,6:F0} {LastCpu.Seconds,6:F2}   {string.Join(" ", seconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} {note}");
+    }
+
+    var scratch = Path.Combine(root, "scratch");
+    Directory.CreateDirectory(scratch);
+    Report("file copy (File.Copy, page cache)", Measure(reps, () => { File.Copy(database.FullPath, Path.Combine(scratch, "copy.db")); }, () => Clear(scratch)));
+    Report("file copy + fsync", Measure(reps, () => CopyAndSync(database.FullPath, Path.Combine(scratch, "copy.db")), () => Clear(scratch)));
+    Report("snapshot: online backup API", Measure(reps, () => DatabaseSnapshot.TakeAsync(database, Path.Combine(scratch, "snap.db"), SnapshotMethod.OnlineBackup).GetAwaiter().GetResult(), () => Clear(scratch)));
+    if (investigate)
+    {
+        Report("snapshot: VACUUM INTO", Measure(reps, () => DatabaseSnapshot.TakeAsync(database, Path.Combine(scratch, "snap.db"), SnapshotMethod.VacuumInto).GetAwaiter().GetResult(), () => Clear(scratch)));
+    }
+
+    var sources = new BackupSources(runtime, null);
+    var archives = Path.Combine(root, "archives");
+    Directory.CreateDirectory(archives);
+    var levels = investigate ? new[] { CompressionLevel.Fastest, CompressionLevel.Optimal, CompressionLevel.NoCompression } : new[] { CompressionLevel.Fastest };
+    string archive = string.Empty;
+    foreach (var level in levels)
+    {
+        var stages = new StageClock(time);
+        var results = new List<BackupResult>();
+        var seconds = Measure(reps, () =>
+        {
+            Clear(archives);
+            stages.Start();
+            var path = Path.Combine(archives, $"autopack-backup-{level}.tar.gz");
+            results.Add(new BackupWriter(database, time) { CompressionLevel = level }.WriteAsync(sources, path, stages).GetAwaiter().GetResult());
+            stages.Stop();
+        });
+        var last = results[^1];
+        Report($"backup (gzip {level})", seconds, $"-> {last.ArchiveBytes / 1024.0 / 1024.0:F0} MB archive; stages: {stages.Summary()}");
+        if (level == CompressionLevel.Fastest)
+        {
+            archive = Path.Combine(root, "bench-backup.tar.gz");
+            File.Move(last.Path, archive);
+        }
+    }
+
+    var restoreStages = new StageClock(time);
+    var restores = Path.Combine(root, "restores");
+    Report("restore (verify, integrity_check, swap)", Measure(reps, () =>
+    {
+        Clear(restores);
+        var target = Path.Combine(restores, Guid.NewGuid().ToString("N"));
+        restoreStages.Start();
+        new BackupRestorer(time).RestoreAsync(
+            archive,
+            new RestoreTarget(Path.Combine(target, "autopack.db"), Path.Combine(target, ".autonomous_runs"), Path.Combine(target, "docs", "BUILD_HISTORY.md")),
+            new RestoreOptions(false, TimeSpan.FromSeconds(15)),
+            restoreStages).GetAwaiter().GetResult();
+        restoreStages.Stop();
+        SqliteConnection.ClearAllPools();
+    }), $"stages: {restoreStages.Summary()}");
+    Clear(restores);
+    Log($"load average at end: {LoadAverage()}");
+}
+finally
+{
+    SqliteConnection.ClearAllPools();
+    Directory.Delete(root, recursive: true);
+    Log($"deleted {root}");
+}
+
+// Wall seconds of each repetition; the CPU seconds this process used are kept beside them, because on a shared
+// machine wall time also measures the neighbours.
+static List<double> Measure(int reps, Action action, Action? after = null)
+{
+    var seconds = new List<double>();
+    var cpu = new List<double>();
+    for (var i = 0; i < reps; i++)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        action();
+        seconds.Add(watch.Elapsed.TotalSeconds);
+        process.Refresh();
+        cpu.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
+        after?.Invoke();
+    }
+
+    LastCpu.Seconds = cpu.Order().ElementAt(cpu.Count / 2);
+    return seconds;
+}
+
+static void CopyAndSync(string from, string to)
+{
+    using var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20);
+    using var target = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+    source.CopyTo(target, 1 << 20);
+    target.Flush(flushToDisk: true);
+}
+
+static void Clear(string folder)
+{
+    SqliteConnection.ClearAllPools();
+    if (Directory.Exists(folder))
+    {
+        Directory.Delete(folder, recursive: true);
+    }
+
+    Directory.CreateDirectory(folder);
+}
+
+static int IntArg(string[] args, string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+/// <summary>The median CPU seconds of the last measurement.</summary>
+internal static class LastCpu
+{
+    public static double Seconds { get; set; }
+}
