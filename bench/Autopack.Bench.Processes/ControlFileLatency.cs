@@ -29,19 +29,22 @@ internal static class ControlFileLatency
                 }
 
                 await Task.Delay(100);
-                var acted = CountActed(executor.Output);
-                var start = Stopwatch.GetTimestamp();
-                await File.WriteAllTextAsync(file, $"timeout:{runId}-p\n");
-                while (CountActed(executor.Output) == acted)
+                var acted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                void OnLine(string line)
                 {
-                    await Task.Yield();
-                    if (Timing.Ms(start) > 10_000)
+                    if (line.Contains("control file .force_timeout", StringComparison.Ordinal))
                     {
-                        throw new TimeoutException("executor did not act within 10 s");
+                        acted.TrySetResult();
                     }
                 }
 
-                latencies.Add(Timing.Ms(start));
+                executor.LineReceived += OnLine;
+                var start = Stopwatch.GetTimestamp();
+                await File.WriteAllTextAsync(file, $"timeout:{runId}-p\n");
+                await acted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                var elapsed = Timing.Ms(start);
+                executor.LineReceived -= OnLine;
+                latencies.Add(elapsed);
             }
 
             await File.WriteAllTextAsync(Path.Combine(installation.RunsDirectory, ".abort_run"), $"abort:{runId}\n");
@@ -49,18 +52,5 @@ internal static class ControlFileLatency
         }
 
         return latencies;
-    }
-
-    private static int CountActed(string output)
-    {
-        var count = 0;
-        var index = 0;
-        while ((index = output.IndexOf("control file .force_timeout", index, StringComparison.Ordinal)) >= 0)
-        {
-            count++;
-            index++;
-        }
-
-        return count;
     }
 }

@@ -3,18 +3,35 @@ using System.Globalization;
 using Autopack.Bench.Processes;
 
 // Real processes, real files, real database: what an operator sees.
-var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60;
+// Sections: control, executor, cold, http (default: all). `--samples N` sets the control-file sample count.
+var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
+var samplesIndex = Array.IndexOf(args, "--samples");
+var samples = samplesIndex >= 0 ? int.Parse(args[samplesIndex + 1], CultureInfo.InvariantCulture) : 100;
+bool Run(string section) => sections.Count == 0 || sections.Contains(section);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 
-var control = await ControlFileLatency.MeasureAsync(samples);
-Report("control file -> executor acting (ms)", control);
+if (Run("control"))
+{
+    Report("control file -> executor acting (ms)", await ControlFileLatency.MeasureAsync(samples));
+}
 
-var overhead = await ExecutorThroughput.MeasureAsync(phases: 200);
-Console.WriteLine($"executor overhead: {overhead.Phases} phases in {overhead.Elapsed.TotalSeconds:F2} s = {overhead.Phases / overhead.Elapsed.TotalSeconds:F1} phases/s ({overhead.Elapsed.TotalMilliseconds / overhead.Phases:F1} ms per phase incl. 2 offline calls + 4 state changes)");
+if (Run("executor"))
+{
+    var overhead = await ExecutorThroughput.MeasureAsync(phases: 200);
+    Console.WriteLine($"executor overhead: {overhead.Phases} phases in {overhead.Elapsed.TotalSeconds:F2} s = {overhead.Phases / overhead.Elapsed.TotalSeconds:F1} phases/s ({overhead.Elapsed.TotalMilliseconds / overhead.Phases:F1} ms per phase incl. 2 offline calls + 4 state changes)");
+}
 
-var starts = await ColdStart.MeasureAsync(rounds: 5);
-Report("executor cold start -> lease held (ms)", starts.Executor);
-Report("server cold start -> /ready 200 (ms)", starts.Server);
+if (Run("cold"))
+{
+    var starts = await ColdStart.MeasureAsync(rounds: 5);
+    Report("executor cold start -> lease held (ms)", starts.Executor);
+    Report("server cold start -> /ready 200 (ms)", starts.Server);
+}
+
+if (Run("http"))
+{
+    await HttpLoad.RunAsync(TimeSpan.FromSeconds(8));
+}
 
 static void Report(string name, IReadOnlyList<double> values)
 {

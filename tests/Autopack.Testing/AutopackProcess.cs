@@ -18,6 +18,9 @@ public sealed partial class AutopackProcess : IDisposable
         this.process = process;
     }
 
+    /// <summary>Raised for each line the process writes (stdout or stderr), as it arrives.</summary>
+    public event Action<string>? LineReceived;
+
     public static string AutopackDll => Path.Combine(AppContext.BaseDirectory, "autopack.dll");
 
     public int Pid => process.Id;
@@ -171,6 +174,8 @@ public sealed partial class AutopackProcess : IDisposable
         {
             target.AppendLine(line);
         }
+
+        LineReceived?.Invoke(line);
     }
 
     private static partial class Posix

@@ -20,8 +20,19 @@ public static class AutopackConfiguration
             .AddEnvironmentVariables();
     }
 
-    public static IConfiguration Build(string directory) =>
-        new ConfigurationBuilder().AddAutopackSources(directory).Build();
+    /// <exception cref="SettingsException">autopack.json exists but is not valid JSON.</exception>
+    public static IConfiguration Build(string directory)
+    {
+        try
+        {
+            return new ConfigurationBuilder().AddAutopackSources(directory).Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            var inner = ex.InnerException?.Message ?? ex.Message;
+            throw new SettingsException(FileName, $"not valid JSON ({inner})");
+        }
+    }
 
     public static AutopackSettings ToAutopackSettings(this IConfiguration configuration)
     {
