@@ -1,5 +1,4 @@
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Storage.Runs;
 
@@ -37,8 +36,22 @@ public sealed class UsageQueries(SqliteDatabase database)
             }
         }
 
-        var providers = await GroupAsync(connection, runId, "provider", cancellationToken).ConfigureAwait(false);
-        var models = await GroupAsync(connection, runId, "model", cancellationToken).ConfigureAwait(false);
+        // One pass over the covering index (run_id, provider, model, tokens) gives both groupings.
+        var pairs = new List<(string Provider, string Model, long Prompt, long Completion, long Calls)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText =
+                "SELECT provider, model, sum(prompt_tokens), sum(completion_tokens), count(*) FROM llm_usage_events WHERE run_id = $r GROUP BY provider, model";
+            command.Parameters.AddWithValue("$r", runId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                pairs.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+            }
+        }
+
+        var providers = Group(pairs, p => p.Provider);
+        var models = Group(pairs, p => p.Model);
         return new RunUsage(
             runId,
             runCap,
@@ -74,19 +87,11 @@ public sealed class UsageQueries(SqliteDatabase database)
         return points;
     }
 
-    private static async Task<IReadOnlyList<GroupUsage>> GroupAsync(SqliteConnection connection, string runId, string column, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText =
-            $"SELECT {column}, sum(prompt_tokens), sum(completion_tokens), count(*) FROM llm_usage_events WHERE run_id = $r GROUP BY {column} ORDER BY {column}";
-        command.Parameters.AddWithValue("$r", runId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var groups = new List<GroupUsage>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            groups.Add(new GroupUsage(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
-        }
-
-        return groups;
-    }
+    private static List<GroupUsage> Group(
+        List<(string Provider, string Model, long Prompt, long Completion, long Calls)> pairs,
+        Func<(string Provider, string Model, long Prompt, long Completion, long Calls), string> key) =>
+        pairs.GroupBy(key, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new GroupUsage(g.Key, g.Sum(p => p.Prompt), g.Sum(p => p.Completion), g.Sum(p => p.Calls)))
+            .ToList();
 }
