@@ -30,6 +30,9 @@ public sealed class ProviderPipelines : IAsyncDisposable
             var handle = new BreakerHandle(name);
             handles[name] = handle;
             registry.TryAddBuilder(name, (builder, _) => Configure(builder, handle));
+
+            // Built now, once: concurrent first calls would otherwise race to build it around one state provider.
+            _ = registry.GetPipeline(name);
         }
     }
 
@@ -49,22 +52,14 @@ public sealed class ProviderPipelines : IAsyncDisposable
         var pipeline = registry.GetPipeline(provider.Name);
         try
         {
-            var response = await pipeline.ExecuteAsync(
+            return await pipeline.ExecuteAsync(
                 static async (state, ct) => await state.provider.CompleteAsync(state.request, ct).ConfigureAwait(false),
                 (provider, request),
                 cancellationToken).ConfigureAwait(false);
-            handle.RecordSuccess();
-            return response;
         }
         catch (TimeoutRejectedException ex)
         {
-            handle.RecordFailure();
             throw new ProviderException(provider.Name, ProviderErrorKind.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:F0}s", null, ex);
-        }
-        catch (ProviderException ex) when (ex.IsTransient)
-        {
-            handle.RecordFailure();
-            throw;
         }
     }
 
@@ -95,6 +90,23 @@ public sealed class ProviderPipelines : IAsyncDisposable
             .Handle<ProviderException>(ex => ex.IsTransient)
             .Handle<TimeoutRejectedException>();
 
+        // The breaker sees each call's final outcome (after retries) before it decides to open, so counting here
+        // makes the snapshot raised by OnOpened include the failure that opened it.
+        ValueTask<bool> CountingBreakerPredicate(CircuitBreakerPredicateArguments<object> args)
+        {
+            var failed = args.Outcome.Exception is ProviderException { IsTransient: true } or TimeoutRejectedException;
+            if (failed)
+            {
+                handle.RecordFailure();
+            }
+            else if (args.Outcome.Exception is null)
+            {
+                handle.RecordSuccess();
+            }
+
+            return ValueTask.FromResult(failed);
+        }
+
         builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -102,7 +114,7 @@ public sealed class ProviderPipelines : IAsyncDisposable
                 MinimumThroughput = options.MinimumThroughput,
                 SamplingDuration = options.SamplingDuration,
                 BreakDuration = options.BreakDuration,
-                ShouldHandle = transient,
+                ShouldHandle = CountingBreakerPredicate,
                 StateProvider = handle.StateProvider,
                 ManualControl = handle.ManualControl,
                 OnOpened = args =>

@@ -153,14 +153,15 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
+        // budget_totals is kept by triggers on llm_usage_events and token_reservations (migration 202611251750).
         command.CommandText = """
             SELECT
               (SELECT token_cap FROM phases WHERE phase_id = $p AND run_id = $r),
-              (SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM llm_usage_events WHERE run_id = $r AND phase_id = $p),
-              (SELECT coalesce(sum(tokens), 0) FROM token_reservations WHERE phase_id = $p),
+              coalesce((SELECT used_tokens FROM budget_totals WHERE scope = 'phase' AND id = $p), 0),
+              coalesce((SELECT reserved_tokens FROM budget_totals WHERE scope = 'phase' AND id = $p), 0),
               (SELECT token_cap FROM runs WHERE run_id = $r),
-              (SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM llm_usage_events WHERE run_id = $r),
-              (SELECT coalesce(sum(tokens), 0) FROM token_reservations WHERE run_id = $r)
+              coalesce((SELECT used_tokens FROM budget_totals WHERE scope = 'run' AND id = $r), 0),
+              coalesce((SELECT reserved_tokens FROM budget_totals WHERE scope = 'run' AND id = $r), 0)
             """;
         command.Parameters.AddWithValue("$r", runId);
         command.Parameters.AddWithValue("$p", phaseId);
