@@ -4,6 +4,7 @@ using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Llm.Tokens;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Autopack.Llm;
 
@@ -13,25 +14,26 @@ public static class LlmServiceCollectionExtensions
     public static IServiceCollection AddAutopackLlm(this IServiceCollection services, AutopackSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        services.TryAddSingleton(settings);
         services.AddSingleton<PromptTokenCounter>();
         services.AddSingleton<ILlmProvider>(sp => new OfflineProvider(
             sp.GetRequiredService<PromptTokenCounter>(), TimeSpan.FromMilliseconds(settings.OfflineLatencyMs), sp.GetRequiredService<TimeProvider>()));
 
-        // Pipelines time out each attempt; the HttpClient itself never gives up first.
-        services.AddHttpClient(OpenAiChatProvider.ProviderName, c =>
+        // Typed clients; the pipelines time out each attempt, so the HttpClient itself never gives up first.
+        services.AddHttpClient<OpenAiChatProvider>(c =>
         {
             c.BaseAddress = WithTrailingSlash(settings.OpenAiBaseUrl);
             c.Timeout = Timeout.InfiniteTimeSpan;
         });
-        services.AddHttpClient(AnthropicMessagesProvider.ProviderName, c =>
+        services.AddHttpClient<AnthropicMessagesProvider>(c =>
         {
             c.BaseAddress = WithTrailingSlash(settings.AnthropicBaseUrl);
             c.Timeout = Timeout.InfiniteTimeSpan;
         });
-        services.AddSingleton<ILlmProvider>(sp => new OpenAiChatProvider(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(OpenAiChatProvider.ProviderName), settings.OpenAiModel, settings.OpenAiApiKey));
-        services.AddSingleton<ILlmProvider>(sp => new AnthropicMessagesProvider(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(AnthropicMessagesProvider.ProviderName), settings.AnthropicModel, settings.AnthropicApiKey));
+
+        // The catalog is a singleton; the typed clients' handlers are pooled and rotated by the factory.
+        services.AddSingleton<ILlmProvider>(sp => sp.GetRequiredService<OpenAiChatProvider>());
+        services.AddSingleton<ILlmProvider>(sp => sp.GetRequiredService<AnthropicMessagesProvider>());
         services.AddSingleton<ProviderCatalog>();
         services.AddSingleton(sp => new ProviderPipelines(
             ProviderCatalog.KnownNames,

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Autopack.Domain.Settings;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Autopack.Llm.Providers;
 
@@ -9,6 +11,13 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class AnthropicMessagesProvider(HttpClient client, string model, string? apiKey) : ILlmProvider
 {
+    /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
+    [ActivatorUtilitiesConstructor]
+    public AnthropicMessagesProvider(HttpClient client, AutopackSettings settings)
+        : this(client, settings?.AnthropicModel ?? throw new ArgumentNullException(nameof(settings)), settings.AnthropicApiKey)
+    {
+    }
+
     public const string ProviderName = "anthropic";
     public const string ApiVersion = "2023-06-01";
 

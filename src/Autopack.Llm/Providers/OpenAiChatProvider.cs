@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Autopack.Domain.Settings;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Autopack.Llm.Providers;
 
@@ -9,6 +11,13 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class OpenAiChatProvider(HttpClient client, string model, string? apiKey) : ILlmProvider
 {
+    /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
+    [ActivatorUtilitiesConstructor]
+    public OpenAiChatProvider(HttpClient client, AutopackSettings settings)
+        : this(client, settings?.OpenAiModel ?? throw new ArgumentNullException(nameof(settings)), settings.OpenAiApiKey)
+    {
+    }
+
     public const string ProviderName = "openai";
 
     public string Name => ProviderName;
