@@ -51,9 +51,11 @@ try
     var sources = new BackupSources(runtime, null);
     var archives = Path.Combine(root, "archives");
     Directory.CreateDirectory(archives);
-    var levels = investigate ? new[] { CompressionLevel.Fastest, CompressionLevel.Optimal, CompressionLevel.NoCompression } : new[] { CompressionLevel.Fastest };
+    var variants = investigate
+        ? new[] { (CompressionLevel.Fastest, Environment.ProcessorCount), (CompressionLevel.Fastest, 0), (CompressionLevel.Optimal, Environment.ProcessorCount), (CompressionLevel.Optimal, 0), (CompressionLevel.NoCompression, Environment.ProcessorCount) }
+        : new[] { (CompressionLevel.Fastest, Environment.ProcessorCount) };
     string archive = string.Empty;
-    foreach (var level in levels)
+    foreach (var (level, threads) in variants)
     {
         var stages = new StageClock(time);
         var results = new List<BackupResult>();
@@ -62,12 +64,12 @@ try
             Clear(archives);
             stages.Start();
             var path = Path.Combine(archives, $"autopack-backup-{level}.tar.gz");
-            results.Add(new BackupWriter(database, time) { CompressionLevel = level }.WriteAsync(sources, path, stages).GetAwaiter().GetResult());
+            results.Add(new BackupWriter(database, time) { CompressionLevel = level, CompressionThreads = threads }.WriteAsync(sources, path, stages).GetAwaiter().GetResult());
             stages.Stop();
         });
         var last = results[^1];
-        Report($"backup (gzip {level})", seconds, $"-> {last.ArchiveBytes / 1024.0 / 1024.0:F0} MB archive; stages: {stages.Summary()}");
-        if (level == CompressionLevel.Fastest)
+        Report($"backup (gzip {level}, {(threads == 0 ? "inline" : $"{threads} compressing")})", seconds, $"-> {last.ArchiveBytes / 1024.0 / 1024.0:F0} MB archive; stages: {stages.Summary()}");
+        if (level == CompressionLevel.Fastest && threads == Environment.ProcessorCount)
         {
             archive = Path.Combine(root, "bench-backup.tar.gz");
             File.Move(last.Path, archive);

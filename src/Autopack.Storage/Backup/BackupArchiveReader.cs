@@ -43,7 +43,7 @@ public static class BackupArchiveReader
     {
         try
         {
-            using var file = FileDigest.OpenRead(archivePath);
+            using var file = SourceFile.OpenRead(archivePath);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             using var tar = new TarReader(gzip);
             var first = tar.GetNextEntry(copyData: false);
@@ -63,7 +63,7 @@ public static class BackupArchiveReader
 
     private static StagedBackup Extract(string archivePath, string stagingFolder, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        using var file = FileDigest.OpenRead(archivePath);
+        using var file = SourceFile.OpenRead(archivePath);
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
         using var tar = new TarReader(gzip);
 
@@ -179,7 +179,7 @@ public static class BackupArchiveReader
             return Convert.ToHexStringLower(hash.GetHashAndReset());
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(VerifiedSliceStream.CopyBufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(DigestingSliceStream.CopyBufferSize);
         try
         {
             long copied = 0;

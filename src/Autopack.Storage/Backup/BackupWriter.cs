@@ -22,6 +22,12 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
     /// <summary>Fastest (deflate level 1) by default: see docs/PERFORMANCE.md for what the other levels cost.</summary>
     public CompressionLevel CompressionLevel { get; init; } = CompressionLevel.Fastest;
 
+    /// <summary>
+    /// Threads compressing gzip members while the archive's files are read and hashed; 0 compresses on the reading
+    /// thread (a plain GZipStream's way, kept to measure against).
+    /// </summary>
+    public int CompressionThreads { get; init; } = Environment.ProcessorCount;
+
     public static string AutopackVersion { get; } =
         typeof(BackupWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(BackupWriter).Assembly.GetName().Version?.ToString()
@@ -56,13 +62,14 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             var schema = SchemaOf(snapshot);
             progress?.Report(new BackupProgress("snapshot", databaseBytes, databaseBytes));
 
-            var createdAt = time.GetUtcNow();
+            // Whole seconds: the manifest's tar header holds no finer time, and the manifest should say what the header says.
+            var now = time.GetUtcNow();
+            var createdAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
             var warnings = new List<string>();
             var entries = Plan(sources, snapshot, createdAt, output, temp, warnings);
-            var manifest = await DigestAsync(entries, schema, createdAt, progress, cancellationToken).ConfigureAwait(false);
 
             var partial = Path.Combine(temp, "archive.partial");
-            await Task.Run(() => WriteArchive(partial, manifest, entries, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await Task.Run(() => WriteArchive(partial, schema, createdAt, entries, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(partial, output, overwrite: false);
 
@@ -117,59 +124,83 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         return entries;
     }
 
-    private static async Task<BackupManifest> DigestAsync(
-        List<PlannedEntry> entries, long schema, DateTimeOffset createdAt, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass: each file is read once, its SHA-256 taken while it is compressed. The manifest must be the first
+    /// entry, yet its digests are known only at the end; so the body is written after a reserved region exactly
+    /// as long as the manifest's gzip member will be (stored, not deflated: its length depends only on the
+    /// manifest's, which placeholder digests of the same width give in advance), and the member is written into
+    /// that region last. An earlier version took every digest in a pass of its own before archiving; that pass was
+    /// a sixth of a backup's time (docs/PERFORMANCE.md).
+    /// </summary>
+    private void WriteArchive(string partial, long schema, DateTimeOffset createdAt, List<PlannedEntry> entries, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
+        var placeholder = Manifest(schema, createdAt, entries.Select(e => new BackupManifestEntry(e.EntryName, e.Length, DigestingSliceStream.EmptySha256)));
+        var reserved = ManifestMember(placeholder).Length;
         var total = entries.Sum(e => e.Length);
         long done = 0;
         var digests = new List<BackupManifestEntry>(entries.Count);
-        foreach (var entry in entries)
+
+        using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, DigestingSliceStream.CopyBufferSize);
+        file.Position = reserved;
+        using (var gzip = new ParallelGzipStream(file, CompressionLevel, Math.Max(0, CompressionThreads)))
         {
-            var sha = await FileDigest.Sha256Async(entry.SourcePath, entry.Length, n => Advance(ref done, n, total, "checksums", progress), cancellationToken)
-                .ConfigureAwait(false);
-            digests.Add(new BackupManifestEntry(entry.EntryName, entry.Length, sha));
+            using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                foreach (var entry in entries)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var tarEntry = new PaxTarEntry(TarEntryType.RegularFile, entry.EntryName) { ModificationTime = entry.ModifiedAt, Mode = EntryMode };
+
+                    // An empty file is never opened: a fifo or socket that slipped into the runtime folder would block a read.
+                    using var data = entry.Length == 0
+                        ? null
+                        : new DigestingSliceStream(
+                            SourceFile.OpenRead(entry.SourcePath), entry.SourcePath, entry.Length, n => Advance(ref done, n, total, "archive", progress), cancellationToken);
+                    tarEntry.DataStream = data;
+                    tar.WriteEntry(tarEntry);
+                    digests.Add(new BackupManifestEntry(entry.EntryName, entry.Length, data?.Sha256 ?? DigestingSliceStream.EmptySha256));
+                }
+            }
+
+            gzip.Complete();
         }
 
-        return new BackupManifest(BackupLayout.FormatVersion, schema, createdAt, Environment.MachineName, AutopackVersion, digests);
+        var member = ManifestMember(Manifest(schema, createdAt, digests));
+        if (member.Length != reserved)
+        {
+            throw new InvalidOperationException($"the manifest's gzip member is {member.Length} bytes, {reserved} were reserved");
+        }
+
+        file.Position = 0;
+        file.Write(member);
+        file.Flush(flushToDisk: true);
     }
 
-    private void WriteArchive(string partial, BackupManifest manifest, List<PlannedEntry> entries, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    private static BackupManifest Manifest(long schema, DateTimeOffset createdAt, IEnumerable<BackupManifestEntry> entries) =>
+        new(BackupLayout.FormatVersion, schema, createdAt, Environment.MachineName, AutopackVersion, entries.ToList());
+
+    /// <summary>manifest.json as one tar entry (a ustar header: fixed size, no timestamps of its own) in one stored gzip member.</summary>
+    private static byte[] ManifestMember(BackupManifest manifest)
     {
-        var total = entries.Sum(e => e.Length);
-        long done = 0;
-        using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, VerifiedSliceStream.CopyBufferSize);
-        using var gzip = new ParallelGzipStream(file, CompressionLevel, Environment.ProcessorCount);
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
+        using var tarBytes = new MemoryStream();
+        var tar = new TarWriter(tarBytes, TarEntryFormat.Ustar, leaveOpen: true);
+        tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, BackupLayout.ManifestEntry)
         {
-            var manifestBytes = manifest.ToJsonBytes();
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, BackupLayout.ManifestEntry)
-            {
-                DataStream = new MemoryStream(manifestBytes),
-                ModificationTime = manifest.CreatedAt,
-                Mode = EntryMode,
-            });
+            DataStream = new MemoryStream(manifest.ToJsonBytes()),
+            ModificationTime = manifest.CreatedAt,
+            Mode = EntryMode,
+        });
 
-            for (var i = 0; i < entries.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var entry = entries[i];
-                var tarEntry = new PaxTarEntry(TarEntryType.RegularFile, entry.EntryName) { ModificationTime = entry.ModifiedAt, Mode = EntryMode };
-
-                // An empty file is never opened: a fifo or socket that slipped into the runtime folder would block a read.
-                // The snapshot is this backup's own file, so its digest is not taken a second time.
-                using var data = entry.Length == 0
-                    ? null
-                    : new VerifiedSliceStream(
-                        FileDigest.OpenRead(entry.SourcePath), entry.SourcePath, entry.Length,
-                        entry.EntryName == BackupLayout.DatabaseEntry ? null : manifest.Entries[i].Sha256,
-                        n => Advance(ref done, n, total, "archive", progress), cancellationToken);
-                tarEntry.DataStream = data;
-                tar.WriteEntry(tarEntry);
-            }
+        // Taken before the writer is disposed: disposing appends the end-of-archive blocks, which belong at the very end.
+        var entry = tarBytes.ToArray();
+        tar.Dispose();
+        using var member = new MemoryStream();
+        using (var gzip = new GZipStream(member, CompressionLevel.NoCompression, leaveOpen: true))
+        {
+            gzip.Write(entry);
         }
 
-        gzip.Complete();
-        file.Flush(flushToDisk: true);
+        return member.ToArray();
     }
 
     private async Task RecordAsync(string output, int files, long bytes, long schema, List<string> warnings)

@@ -4,18 +4,20 @@ namespace Autopack.Storage.Backup;
 
 /// <summary>
 /// Reads exactly <c>length</c> bytes of a file that may still be growing (a log being appended to), so the size a
-/// tar header announces is the size that follows, and checks on the last byte that they hash to what the manifest
-/// already says. A file rewritten (not appended to) during the backup fails the backup instead of producing an
-/// archive whose manifest lies. A null <c>expectedSha256</c> skips the second hash, for files only this backup can
-/// write to (the database snapshot). Seekable only in the sense TarWriter needs: it asks for Length and Position.
+/// tar header announces is the size that follows, and takes their SHA-256 on the way: the manifest lists the digest
+/// of exactly the bytes archived. A file that shrinks meanwhile fails the backup. Seekable only in the sense
+/// TarWriter needs: it asks for Length and Position.
 /// </summary>
-internal sealed class VerifiedSliceStream(
-    Stream inner, string name, long length, string? expectedSha256, Action<long>? onRead, CancellationToken cancellationToken) : Stream
+internal sealed class DigestingSliceStream(Stream inner, string name, long length, Action<long>? onRead, CancellationToken cancellationToken) : Stream
 {
     internal const int CopyBufferSize = 1024 * 1024;
 
-    private readonly IncrementalHash? hash = expectedSha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long position;
+    private string? sha256;
+
+    /// <summary>The SHA-256 (lower-case hex) of the bytes read, once all <c>length</c> of them were.</summary>
+    public string Sha256 => sha256 ?? throw new InvalidOperationException($"{name} was not read to its end");
 
     public override bool CanRead => true;
 
@@ -37,6 +39,9 @@ internal sealed class VerifiedSliceStream(
         }
     }
 
+    /// <summary>The digest of an empty file, which is never opened.</summary>
+    public static string EmptySha256 { get; } = Convert.ToHexStringLower(SHA256.HashData([]));
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
@@ -52,27 +57,8 @@ internal sealed class VerifiedSliceStream(
         return Account(buffer[..got]);
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken readCancellation = default)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, readCancellation);
-        var want = (int)Math.Min(buffer.Length, length - position);
-        if (want == 0)
-        {
-            return 0;
-        }
-
-        var got = await inner.ReadAsync(buffer[..want], linked.Token).ConfigureAwait(false);
-        return Account(buffer.Span[..got]);
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken readCancellation) =>
-        ReadAsync(buffer.AsMemory(offset, count), readCancellation).AsTask();
-
-    // TarWriter copies with Stream.CopyTo's default 80 KB buffer; bigger reads keep the compressor fed.
+    // TarWriter copies with Stream.CopyTo's default 80 KB buffer; bigger reads keep the compressors fed.
     public override void CopyTo(Stream destination, int bufferSize) => base.CopyTo(destination, BufferFor(bufferSize));
-
-    public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken copyCancellation) =>
-        base.CopyToAsync(destination, BufferFor(bufferSize), copyCancellation);
 
     public override void Flush()
     {
@@ -88,7 +74,7 @@ internal sealed class VerifiedSliceStream(
     {
         if (disposing)
         {
-            hash?.Dispose();
+            hash.Dispose();
             inner.Dispose();
         }
 
@@ -104,12 +90,12 @@ internal sealed class VerifiedSliceStream(
             throw new IOException($"{name} shrank while it was being backed up; run the backup again");
         }
 
-        hash?.AppendData(data);
+        hash.AppendData(data);
         position += data.Length;
         onRead?.Invoke(data.Length);
-        if (position == length && hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) != expectedSha256)
+        if (position == length)
         {
-            throw new IOException($"{name} changed while it was being backed up; run the backup again");
+            sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
         }
 
         return data.Length;

@@ -4,8 +4,9 @@ using System.IO.Compression;
 namespace Autopack.Storage.Backup;
 
 /// <summary>
-/// A write-only gzip stream that compresses fixed-size blocks on several cores at once, each block as its own gzip
-/// member, written in order. Concatenated members are one valid gzip file (RFC 1952 2.2) that GZipStream, gzip and
+/// A write-only gzip stream that compresses fixed-size blocks on <c>parallelism</c> threads while its writer goes
+/// on producing the next ones, each block as its own gzip member, written in order (0: compress on the writer's
+/// thread, as a plain GZipStream does). Concatenated members are one valid gzip file (RFC 1952 2.2) that GZipStream, gzip and
 /// tar read as usual; deflate's window is 32 KiB, so independent 4 MiB blocks cost well under 1% of the ratio.
 /// The single-threaded GZipStream was the bottleneck of a backup (docs/PERFORMANCE.md). Call
 /// <see cref="Complete"/> to finish the file; disposing without it abandons a failed archive without writing more.
@@ -121,7 +122,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
     {
         var data = block;
         var length = filled;
-        pending.Enqueue(Task.Run(() => Compress(data, length, level)));
+        pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(data, length, level)) : Task.Run(() => Compress(data, length, level)));
         block = ArrayPool<byte>.Shared.Rent(blockSize);
         filled = 0;
         while (pending.Count > parallelism)

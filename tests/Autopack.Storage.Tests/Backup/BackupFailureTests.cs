@@ -69,21 +69,21 @@ public sealed class BackupFailureTests
     }
 
     [Test]
-    public void WriteAsync_FileRewrittenWhileArchiving_FailsAndLeavesNoFile()
+    public void WriteAsync_FileShrinksWhileArchiving_FailsAndLeavesNoFile()
     {
         var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
         var log = Path.Combine(source.RunsDirectory, "run-1", "executor.log");
         var progress = new SyncProgress(p =>
         {
-            if (p.Stage == "archive" && p.Done > 0 && File.ReadAllText(log).Contains("EXECUTING", StringComparison.Ordinal))
+            if (p.Stage == "archive" && p.Done > 0 && new FileInfo(log).Length > 0)
             {
-                File.WriteAllText(log, "phase p1 REWRITTEN\n");
+                File.WriteAllText(log, string.Empty);
             }
         });
 
         var failure = Assert.CatchAsync<IOException>(() => Writer().WriteAsync(Sources(), path, progress));
 
-        Assert.That(failure!.Message, Does.Contain("executor.log changed while it was being backed up"));
+        Assert.That(failure!.Message, Does.Contain("executor.log shrank while it was being backed up"));
         Assert.That(Directory.GetFileSystemEntries(output.Path), Is.Empty);
     }
 
