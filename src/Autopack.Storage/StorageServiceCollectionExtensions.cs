@@ -11,9 +11,14 @@ namespace Autopack.Storage;
 /// <summary>Registers the database and its stores.</summary>
 public static class StorageServiceCollectionExtensions
 {
-    public static IServiceCollection AddAutopackStorage(this IServiceCollection services, string databasePath)
+    public static IServiceCollection AddAutopackStorage(this IServiceCollection services, string databasePath) =>
+        services.AddAutopackStorage(_ => databasePath);
+
+    /// <summary>Registers storage with the database path resolved when first needed (from final configuration, say).</summary>
+    public static IServiceCollection AddAutopackStorage(this IServiceCollection services, Func<IServiceProvider, string> databasePath)
     {
-        services.AddSingleton(new SqliteDatabase(databasePath));
+        ArgumentNullException.ThrowIfNull(databasePath);
+        services.AddSingleton(sp => new SqliteDatabase(databasePath(sp)));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunStateWriter>();

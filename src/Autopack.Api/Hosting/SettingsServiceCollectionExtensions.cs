@@ -19,10 +19,7 @@ public static class SettingsServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().ToAutopackSettings());
         services.AddSingleton(sp => new InstallationPaths(workingDirectory, sp.GetRequiredService<AutopackSettings>()));
 
-        // AddAutopackStorage takes the path up front; the real one is known only once configuration is final,
-        // so its SqliteDatabase registration is replaced by one read from the settings.
-        services.AddAutopackStorage(new AutopackSettings().DatabasePath);
-        services.Replace(ServiceDescriptor.Singleton(sp => new SqliteDatabase(sp.GetRequiredService<InstallationPaths>().DatabasePath)));
+        services.AddAutopackStorage(sp => sp.GetRequiredService<InstallationPaths>().DatabasePath);
         services.AddSingleton(sp => new RuntimeFolder(sp.GetRequiredService<InstallationPaths>().RunsDirectory));
         return services;
     }
