@@ -1,3 +1,11 @@
-using Autopack.Cli;
+namespace Autopack.Cli;
 
-return await AutopackCli.Create(Directory.GetCurrentDirectory()).Parse(args).InvokeAsync().ConfigureAwait(false);
+/// <summary>
+/// The entry point. An explicit internal class rather than top-level statements: ASP.NET Core's generator makes a
+/// top-level Program public, which would clash with the API's own Program in projects that reference both.
+/// </summary>
+internal static class Program
+{
+    public static Task<int> Main(string[] args) =>
+        AutopackCli.Create(Directory.GetCurrentDirectory()).Parse(args).InvokeAsync();
+}
