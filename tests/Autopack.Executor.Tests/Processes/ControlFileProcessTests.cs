@@ -102,6 +102,22 @@ public class ControlFileProcessTests
     }
 
     [Test]
+    public async Task Sigterm_MidCall_IsAGracefulStop_RunPausedExitZero()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("term-1").Phase("term-1-a").Build());
+        using var executor = s.StartExecutor(runId, 30_000);
+        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("term-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+
+        executor.Terminate();
+
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(executor.ExitCode, Is.Zero, executor.Output + executor.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM executor_leases"), Is.Zero, "the lease is released on the way out");
+    }
+
+    [Test]
     public async Task CliStopCommand_WritesTheSameFile_ExecutorPauses()
     {
         using var s = new ExecutorScenario();
