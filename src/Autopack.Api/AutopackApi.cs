@@ -1,4 +1,5 @@
 using Autopack.Api.Breakers;
+using Autopack.Api.Dashboard;
 using Autopack.Api.Errors;
 using Autopack.Api.Health;
 using Autopack.Api.Hosting;
@@ -50,6 +51,7 @@ public static class AutopackApi
         app.MapBreakersApi();
         app.MapHealthApi();
         app.MapApiMetrics();
+        app.MapDashboard();
         app.MapOpenApi();
         return app;
     }

@@ -1,0 +1,273 @@
+using System.Globalization;
+using Autopack.Api.Alerts;
+using Autopack.Api.Breakers;
+using Autopack.Api.Database;
+using Autopack.Api.Errors;
+using Autopack.Api.Runs;
+using Autopack.Api.Security;
+using Autopack.Domain.Runs;
+using Autopack.Domain.Settings;
+using Autopack.Storage.Breakers;
+using Autopack.Storage.Database;
+using Autopack.Storage.Leases;
+using Autopack.Storage.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+
+namespace Autopack.Api.Dashboard;
+
+/// <summary>
+/// /dashboard: the operator's page (static HTML, CSS and JavaScript embedded in this assembly; the page draws
+/// everything from the JSON below and polls it) and the JSON it reads under /dashboard/api. Actions on the page
+/// POST to the existing endpoints (stop, abort, timeout, breaker reset), so the API key check is the same.
+/// </summary>
+public static class DashboardApi
+{
+    public const int DefaultRunsPerPage = 25;
+    public const int RecentEventsOnSummary = 15;
+
+    /// <summary>
+    /// The page loads nothing from elsewhere and runs no inline script, so the policy can be strict: even if some
+    /// text from the API ever reached the DOM as markup, no script could run from it.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static readonly string[] PageMethods = [HttpMethods.Get, HttpMethods.Head];
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var pages = app.MapGroup("/dashboard").WithTags("Dashboard").ExcludeFromDescription();
+        pages.MapMethods(string.Empty, PageMethods, GetPage).WithName("DashboardPage");
+        pages.MapMethods("/runs/{run_id}", PageMethods, GetPage).WithName("DashboardRunPage");
+        pages.MapMethods("/assets/{file}", PageMethods, GetAsset).WithName("DashboardAsset");
+
+        var api = app.MapGroup("/dashboard/api").WithTags("Dashboard").RequireMigratedDatabase();
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            context.HttpContext.Response.Headers.XContentTypeOptions = "nosniff";
+            return await next(context).ConfigureAwait(false);
+        });
+        api.MapGet("/summary", GetSummary).WithName("DashboardSummary");
+        api.MapGet("/runs/{run_id}", GetRun).WithName("DashboardRun").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/runs/{run_id}/events", GetRunEvents).WithName("DashboardRunEvents").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/usage-over-time", GetUsageOverTime).WithName("DashboardUsageOverTime").ProducesValidationProblem();
+        return app;
+    }
+
+    /// <summary>The one HTML page; it reads the path (<c>/dashboard</c> or <c>/dashboard/runs/{run_id}</c>) itself.</summary>
+    public static IResult GetPage(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Serve(context, DashboardAssets.Embedded.Index);
+    }
+
+    public static IResult GetAsset(string file, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var asset = file == DashboardAssets.IndexName ? null : DashboardAssets.Embedded.Find(file);
+        return asset is null
+            ? ApiProblems.Create(StatusCodes.Status404NotFound, "Not found", $"the dashboard has no file '{file}'")
+            : Serve(context, asset);
+    }
+
+    public static async Task<Results<Ok<DashboardSummaryView>, ValidationProblem>> GetSummary(
+        SqliteDatabase database,
+        BreakerStates breakers,
+        ExecutorLeases leases,
+        AlertEvaluator alerts,
+        ApiKeyVerifier apiKey,
+        AutopackSettings settings,
+        TimeProvider time,
+        string? status,
+        string? limit,
+        string? offset,
+        CancellationToken cancellationToken)
+    {
+        // The same query parameters, bounds and messages as GET /runs.
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        RunStatus? filter = null;
+        if (status is not null)
+        {
+            if (StatusNames.TryParseRun(status.Trim().ToUpperInvariant(), out var parsed))
+            {
+                filter = parsed;
+            }
+            else
+            {
+                errors["status"] = [$"'{status}' is not a run status ({string.Join(", ", StatusNames.AllRunNames)})"];
+            }
+        }
+
+        var limitValue = (int)(Parse(limit, "limit", 1, RunsApi.MaxLimit, errors) ?? DefaultRunsPerPage);
+        var offsetValue = (int)(Parse(offset, "offset", 0, int.MaxValue, errors) ?? 0);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var statusCounts = await RunStatusCounts.ReadAsync(database, cancellationToken).ConfigureAwait(false);
+        var total = filter is { } f ? statusCounts.GetValueOrDefault(f.ToName()) : statusCounts.Values.Sum();
+        var runs = await DashboardRuns.ReadAsync(database, filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<BreakerView> breakerViews = (await breakers.ListAsync(cancellationToken).ConfigureAwait(false)).Select(BreakerView.From).ToList();
+        IReadOnlyList<ExecutorView> executors = (await leases.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(l => ExecutorView.From(l, now, settings.LeaseStaleSeconds)).ToList();
+        var active = await alerts.EvaluateAsync(databaseMigrated: true, cancellationToken).ConfigureAwait(false);
+        var events = await EventPages.ReadAsync(database, null, null, RecentEventsOnSummary, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new DashboardSummaryView(
+            now,
+            apiKey.KeyRequired,
+            database.Identity,
+            new RunListView(runs, total, limitValue, offsetValue, filter?.ToName()),
+            statusCounts,
+            breakerViews,
+            executors,
+            active,
+            events.Events));
+    }
+
+    public static async Task<Ok<DashboardRunView>> GetRun(
+        [FromRoute(Name = "run_id")] string runId,
+        RunStore store,
+        UsageQueries usage,
+        SqliteDatabase database,
+        ExecutorLeases leases,
+        AlertEvaluator alerts,
+        ApiKeyVerifier apiKey,
+        AutopackSettings settings,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var run = await store.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+        var used = await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false);
+        var detail = RunDetailView.From(run, used);
+        var now = time.GetUtcNow().UtcDateTime;
+        var lease = (await leases.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(l => l.RunId == run.RunId);
+        var subjects = run.Phases.Select(p => p.PhaseId).Append(run.RunId).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<Alert> runAlerts = (await alerts.EvaluateAsync(databaseMigrated: true, cancellationToken).ConfigureAwait(false))
+            .Where(a => subjects.Contains(a.Subject)).ToList();
+        var events = await EventPages.ReadAsync(database, run.RunId, null, EventPages.DefaultLimit, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new DashboardRunView(
+            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, settings.LeaseStaleSeconds), runAlerts, events));
+    }
+
+    /// <summary>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</summary>
+    public static async Task<Results<Ok<EventPageView>, ValidationProblem>> GetRunEvents(
+        [FromRoute(Name = "run_id")] string runId, RunStore store, SqliteDatabase database, string? before, string? limit, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var beforeId = Parse(before, "before", 1, long.MaxValue, errors);
+        var count = Parse(limit, "limit", 1, EventPages.MaxLimit, errors) ?? EventPages.DefaultLimit;
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
+        var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
+        return TypedResults.Ok(await EventPages.ReadAsync(database, run.RunId, beforeId, (int)count, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// <c>?window=1h|6h|24h</c> (default 1h) for all runs, or <c>?run_id=</c> for one run, whose default window
+    /// (<c>run</c>) spans its life: from its creation to its end, or to now while it is active.
+    /// </summary>
+    public static async Task<Results<Ok<UsageTimelineView>, ValidationProblem>> GetUsageOverTime(
+        SqliteDatabase database, RunStore store, TimeProvider time, string? window, [FromQuery(Name = "run_id")] string? runId, CancellationToken cancellationToken)
+    {
+        var name = window ?? (runId is null ? UsageTimeline.DefaultWindow : UsageTimeline.RunWindow);
+        var now = time.GetUtcNow().UtcDateTime;
+        DateTime from;
+        var to = now;
+        if (name == UsageTimeline.RunWindow)
+        {
+            if (runId is null)
+            {
+                return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["run_id"] = ["is required with window=run"] });
+            }
+
+            var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
+            (from, to) = RunSpan(run.CreatedAt, run.FinishedAt, now);
+        }
+        else if (UsageTimeline.Windows.TryGetValue(name, out var span))
+        {
+            if (runId is not null && await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new NotFoundException("run", runId);
+            }
+
+            from = now - span;
+        }
+        else
+        {
+            var allowed = string.Join(", ", UsageTimeline.Windows.Keys.Append(UsageTimeline.RunWindow));
+            return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["window"] = [$"'{name}' is not a window ({allowed})"] });
+        }
+
+        return TypedResults.Ok(await UsageTimeline.ReadAsync(database, name, runId, from, to, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The run's life, at least <see cref="UsageTimeline.MinimumRunSpan"/> long so that a young run's few minutes are
+    /// not each drawn as a wide bar: an active run's span reaches back from now, an ended one's reaches past its end.
+    /// </summary>
+    public static (DateTime From, DateTime To) RunSpan(DateTime createdAt, DateTime? finishedAt, DateTime now)
+    {
+        var from = createdAt;
+        var to = finishedAt ?? now;
+        if (to < from)
+        {
+            to = from;
+        }
+
+        if (to - from < UsageTimeline.MinimumRunSpan)
+        {
+            if (finishedAt is null)
+            {
+                from = to - UsageTimeline.MinimumRunSpan;
+            }
+            else
+            {
+                to = from + UsageTimeline.MinimumRunSpan;
+            }
+        }
+
+        return (from, to);
+    }
+
+    private static IResult Serve(HttpContext context, DashboardAsset asset)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+
+        // Revalidate every time (a 304 costs nothing), so an upgraded server's page is used at once.
+        headers.CacheControl = "no-cache";
+        return TypedResults.Bytes(asset.Content, asset.ContentType, entityTag: new EntityTagHeaderValue(asset.ETag));
+    }
+
+    private static long? Parse(string? text, string name, long min, long max, Dictionary<string, string[]> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors[name] = [$"must be a whole number from {min} to {max}, got '{text}'"];
+        return null;
+    }
+
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
+}
