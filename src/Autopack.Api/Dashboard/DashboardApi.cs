@@ -212,31 +212,19 @@ public static class DashboardApi
     }
 
     /// <summary>
-    /// The run's life, at least <see cref="UsageTimeline.MinimumRunSpan"/> long so that a young run's few minutes are
-    /// not each drawn as a wide bar: an active run's span reaches back from now, an ended one's reaches past its end.
+    /// The run's life: from its creation to its end, or to now while it is active; at least
+    /// <see cref="UsageTimeline.MinimumRunSpan"/> long, reaching back from that end, so that a short run's few
+    /// minutes are not each drawn as a wide bar.
     /// </summary>
     public static (DateTime From, DateTime To) RunSpan(DateTime createdAt, DateTime? finishedAt, DateTime now)
     {
-        var from = createdAt;
         var to = finishedAt ?? now;
-        if (to < from)
+        if (to < createdAt)
         {
-            to = from;
+            to = createdAt;
         }
 
-        if (to - from < UsageTimeline.MinimumRunSpan)
-        {
-            if (finishedAt is null)
-            {
-                from = to - UsageTimeline.MinimumRunSpan;
-            }
-            else
-            {
-                to = from + UsageTimeline.MinimumRunSpan;
-            }
-        }
-
-        return (from, to);
+        return (to - createdAt < UsageTimeline.MinimumRunSpan ? to - UsageTimeline.MinimumRunSpan : createdAt, to);
     }
 
     private static IResult Serve(HttpContext context, DashboardAsset asset)

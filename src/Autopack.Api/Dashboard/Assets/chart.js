@@ -44,11 +44,13 @@ export function usageChart(timeline, caption) {
       `peak ${format.number(peak.tokens)} tokens per ${bucketLabel(timeline.bucket_seconds)} at ${format.clock(peak.start)}.`
     : 'No token usage recorded in this window.';
 
+  // Tick labels only where there is a scale to read; small tops get a decimal (2.5), large ones are compact (1.2M).
   const grid = [0, 0.25, 0.5, 0.75, 1].map((fraction) => {
     const value = top * fraction;
+    const label = value < 10 ? String(Math.round(value * 10) / 10) : format.tokens(value);
     return s('g', { class: 'tick' },
       s('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value), class: fraction === 0 ? 'axis' : 'grid' }),
-      s('text', { x: MARGIN.left - 8, y: y(value) + 4, 'text-anchor': 'end' }, format.tokens(value)));
+      fraction === 0 || peak.tokens > 0 ? s('text', { x: MARGIN.left - 8, y: y(value) + 4, 'text-anchor': 'end' }, label) : null);
   });
 
   const labelEvery = Math.max(1, Math.ceil(points.length / 6));

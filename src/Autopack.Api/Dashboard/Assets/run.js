@@ -50,7 +50,7 @@ export function runPage(app, runId) {
 
   function actions(run) {
     if (!ACTIVE_RUN.has(run.status)) {
-      return h('p', { class: 'muted small' }, `This run has ended (${run.status}); nothing left to stop.`);
+      return h('p', { class: 'muted small' }, 'Run ended: no actions.');
     }
     return h('div', { class: 'actions', role: 'group', 'aria-label': 'Run actions' },
       h('button', {

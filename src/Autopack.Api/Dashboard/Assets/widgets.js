@@ -19,10 +19,11 @@ export function badge(status) {
 }
 
 /** A bar with its figures beside it; role=progressbar so screen readers hear the percentage. */
-export function bar(value, max, label, text, { warnAt = 80 } = {}) {
+export function bar(value, max, label, text, { budget = true } = {}) {
   const pct = max > 0 ? Math.min(100, (value * 100) / max) : 0;
   const raw = format.percent(value, max);
-  const tone = raw >= 100 ? 'over' : raw >= warnAt ? 'warn' : 'ok';
+  // A budget turns amber at the alert threshold (80%) and red at its cap; progress turns green when done.
+  const tone = budget ? (raw >= 100 ? 'over' : raw >= 80 ? 'warn' : 'ok') : (max > 0 && value >= max ? 'done' : 'ok');
   return h('div', { class: 'meter' },
     h('div', {
       class: `bar bar-${tone}`, role: 'progressbar', 'aria-label': label,
@@ -37,7 +38,7 @@ export function tokenBar(used, cap, what) {
 }
 
 export function progressBar(done, total, what) {
-  return bar(done, total, `Phases complete in ${what}`, `${done} / ${total} phases`, { warnAt: 101 });
+  return bar(done, total, `Phases complete in ${what}`, `${done} / ${total} phases`, { budget: false });
 }
 
 export function time(iso) {
