@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Autopack.Domain.Runs;
+using Autopack.Storage.Database;
+using Autopack.Storage.Runs;
+using Autopack.Testing;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+
+namespace Autopack.Api.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard as an operator uses it: the real <c>autopack serve</c> and a real executor on a migrated temp
+/// database, Debian's headless Chromium driven through chromedriver, traffic only to 127.0.0.1. Every process is
+/// stopped by its own handle. Screenshots go to the test's output folder (and to docs/dashboard.png when
+/// AUTOPACK_DOCS_SCREENSHOT=1, so an ordinary test run leaves the checkout alone).
+/// </summary>
+[NonParallelizable]
+public sealed class DashboardBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string DriverFolder = "/usr/bin";
+    private const string Driver = "chromedriver";
+    private const string ApiKey = "e2e-dashboard-key";
+    private const string RunId = "e2e-dash-1";
+    private const string HostileGoal = "Ship the <b>health</b> endpoint <img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Test]
+    public async Task Dashboard_ExecutingRun_OperatorSeesItsPhasesAndAbortsItLiveWithTheApiKey()
+    {
+        if (!File.Exists(Chromium) || !File.Exists(Path.Combine(DriverFolder, Driver)))
+        {
+            Assert.Ignore($"{Chromium} or {DriverFolder}/{Driver} is missing: run .ci/setup-test-deps.sh (it installs Debian's chromium and chromium-driver)");
+        }
+
+        using var db = new TestDatabase();
+        await SeedAsync(db);
+        var port = FreePort.Next();
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["AUTOPACK_DB"] = db.Database.FullPath,
+            ["AUTOPACK_RUNS_DIR"] = db.RunsDirectory,
+            ["AUTOPACK_LOG_PATH"] = Path.Combine(db.FolderPath, "logs", "autopack.jsonl"),
+            ["AUTOPACK_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["AUTOPACK_API_KEY"] = ApiKey,
+            ["AUTOPACK_OFFLINE_LATENCY_MS"] = "20000",
+            ["AUTOPACK_BUILD_HISTORY"] = Path.Combine(db.FolderPath, "BUILD_HISTORY.md"),
+        };
+        var baseUrl = $"http://127.0.0.1:{port}";
+
+        using var server = AutopackProcess.Start(db.FolderPath, env, "serve");
+        await WaitForReadyAsync(server, baseUrl);
+        using var executor = AutopackProcess.Start(db.FolderPath, env, "execute", "--run-id", RunId);
+        using var profile = new TempDirectory("autopack-chromium");
+        using var browser = StartChromium(profile.Path);
+        var shots = TestContext.CurrentContext.WorkDirectory;
+
+        // The runs page: the run is listed, executing, its goal shown as text; the page asks for the API key.
+        browser.Navigate().GoToUrl($"{baseUrl}/dashboard");
+        await EventuallyAsync(() => Text(browser, $"tr[data-run-id='{RunId}'] .badge") == "EXECUTING" ? true : (bool?)null, "the run listed as EXECUTING");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Text(browser, $"tr[data-run-id='{RunId}'] .goal"), Is.EqualTo(HostileGoal), "the hostile goal is shown as text");
+            Assert.That(browser.FindElement(By.Id("key-panel")).Displayed, Is.True, "the page asks for the API key");
+            Assert.That(browser.FindElements(By.CssSelector("main img, main script, main b")), Is.Empty, "nothing from the goal became an element");
+            Assert.That(browser.Title, Does.Not.Contain("pwned"));
+        });
+        Save(browser, shots, "dashboard-runs.png", toDocs: true);
+
+        // The run page: tiers and phases with status and attempts, the executor's heartbeat.
+        browser.FindElement(By.CssSelector($"tr[data-run-id='{RunId}'] a.run-link")).Click();
+        await EventuallyAsync(() => Text(browser, $"tr[data-phase-id='{RunId}-p1'] .phase-status") == "EXECUTING" ? true : (bool?)null, "phase 1 EXECUTING");
+        await EventuallyAsync(() => browser.FindElements(By.CssSelector(".executor .heartbeat-age")).Count == 1 ? true : (bool?)null, "the executor's heartbeat");
+        Assert.Multiple(() =>
+        {
+            Assert.That(new Uri(browser.Url).AbsolutePath, Is.EqualTo($"/dashboard/runs/{RunId}"));
+            Assert.That(browser.FindElements(By.CssSelector("tr[data-phase-id]")).Select(e => e.GetAttribute("data-phase-id")), Is.EqualTo(new[] { $"{RunId}-p1", $"{RunId}-p2" }));
+            Assert.That(Text(browser, $"tr[data-phase-id='{RunId}-p2'] .phase-status"), Is.EqualTo("QUEUED"));
+            Assert.That(Text(browser, $"tr[data-phase-id='{RunId}-p1'] td:nth-child(4)"), Is.EqualTo("1 / 3"), "attempts");
+            Assert.That(Text(browser, ".executor"), Does.Contain($"pid {executor.Pid}").And.Contain("last heartbeat"));
+            Assert.That(Text(browser, ".goal-full"), Is.EqualTo(HostileGoal));
+            Assert.That(browser.FindElement(By.CssSelector("svg.chart")).Displayed, Is.True, "the usage chart is drawn");
+        });
+        ((IJavaScriptExecutor)browser).ExecuteScript("window.__sameDocument = 'yes';");
+        Save(browser, shots, "dashboard-run-executing.png");
+
+        // Abort: confirm, then the page asks for the key once and sends the abort with it.
+        browser.FindElement(By.CssSelector("button[data-action='abort']")).Click();
+        var dialog = await EventuallyAsync(() => browser.FindElement(By.Id("confirm")) is { Displayed: true } d ? d : null, "the confirm dialog");
+        Assert.That(dialog.FindElement(By.Id("confirm-title")).Text, Is.EqualTo($"Abort run {RunId}?"));
+        browser.FindElement(By.Id("confirm-ok")).Click();
+        await EventuallyAsync(() => browser.FindElement(By.Id("key-error")).Text is { Length: > 0 } t ? t : null, "the request for the API key");
+        Assert.That(File.Exists(Path.Combine(db.RunsDirectory, ".abort_run")), Is.False, "nothing is sent without the key");
+        browser.FindElement(By.Id("key-input")).SendKeys(ApiKey);
+        browser.FindElement(By.Id("key-submit")).Click();
+
+        await EventuallyAsync(() => Text(browser, ".run-head h1 .badge") == "ABORTED" ? true : (bool?)null, "the run shown ABORTED");
+        await EventuallyAsync(() => Text(browser, $"tr[data-phase-id='{RunId}-p1'] .phase-status") is "QUEUED" or "FAILED" or "TIMED_OUT" or "SKIPPED" ? true : (bool?)null, "phase 1 no longer executing");
+        Assert.Multiple(() =>
+        {
+            Assert.That(((IJavaScriptExecutor)browser).ExecuteScript("return window.__sameDocument;"), Is.EqualTo("yes"), "updated live, without reloading the page");
+            Assert.That(browser.FindElements(By.CssSelector("button[data-action='abort']")), Is.Empty, "no actions on an ended run");
+            Assert.That(Text(browser, "#notice"), Does.Contain("Abort requested"));
+            Assert.That(Text(browser, "#key-set"), Does.Contain("API key set"));
+        });
+        Save(browser, shots, "dashboard-run-aborted.png");
+
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.True, "the executor exits after the abort");
+        Assert.That(executor.ExitCode, Is.Zero, executor.Error);
+        Assert.That(db.Scalar($"SELECT count(*) FROM runs WHERE run_id = '{RunId}' AND status = 'ABORTED'"), Is.EqualTo(1));
+    }
+
+    private static async Task SeedAsync(TestDatabase db)
+    {
+        var plan = new PlanBuilder(RunId).Tier("build").Phase($"{RunId}-p1", category: "implementation").Tier("verify").Phase($"{RunId}-p2", category: "verification").Build();
+        await new RunStore(db.Database, TimeProvider.System).CreateAsync(plan with { Goal = HostileGoal }, TestDatabase.DefaultCaps);
+
+        // A run finished earlier, so the chart and the list show some history.
+        await db.CreateRunAsync(new PlanBuilder("e2e-earlier", runCap: 400_000).Phase("e2e-earlier-p1").Build());
+        var writer = new RunStateWriter(db.Database, TimeProvider.System);
+        await writer.TransitionRunAsync("e2e-earlier", RunStatus.Executing);
+        foreach (var status in new[] { PhaseStatus.Executing, PhaseStatus.Gate, PhaseStatus.Complete })
+        {
+            await writer.TransitionPhaseAsync("e2e-earlier-p1", status);
+        }
+
+        await writer.TransitionRunAsync("e2e-earlier", RunStatus.DoneSuccess);
+        using var connection = db.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at)
+            VALUES ('e2e-earlier', 'e2e-earlier-p1', 'e2e-earlier-p1', 'offline', 'offline-1', $role, $prompt, $completion, $at)
+            """;
+        var now = TimeProvider.System.GetUtcNow();
+        for (var i = 0; i < 40; i++)
+        {
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$role", i % 2 == 0 ? "builder" : "auditor");
+            command.Parameters.AddWithValue("$prompt", 1500 + (i * 37 % 900));
+            command.Parameters.AddWithValue("$completion", 400 + (i * 53 % 500));
+            command.Parameters.AddWithValue("$at", DbTime.ToText(now - TimeSpan.FromMinutes(50 - i)));
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static ChromeDriver StartChromium(string profile)
+    {
+        var options = new ChromeOptions { BinaryLocation = Chromium };
+        options.AddArguments(
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}",
+            "--window-size=1280,1500", "--lang=en-US");
+        var service = ChromeDriverService.CreateDefaultService(DriverFolder, Driver);
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    private static string Text(IWebDriver browser, string css) => browser.FindElement(By.CssSelector(css)).Text.Trim();
+
+    /// <summary>Polls until <paramref name="probe"/> gives a value; the page re-renders as it polls, so a vanished element is retried.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what)
+        where T : class
+    {
+        var started = Stopwatch.StartNew();
+        Exception? last = null;
+        while (started.Elapsed < Patience)
+        {
+            try
+            {
+                if (probe() is { } value)
+                {
+                    return value;
+                }
+            }
+            catch (Exception ex) when (ex is NoSuchElementException or StaleElementReferenceException)
+            {
+                last = ex;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"not seen within {Patience.TotalSeconds} s: {what} ({last?.Message})");
+        return null!;
+    }
+
+    private static async Task<bool?> EventuallyAsync(Func<bool?> probe, string what) =>
+        await EventuallyAsync<object>(() => probe() is true ? true : null, what) is true;
+
+    private static void Save(ChromeDriver browser, string folder, string name, bool toDocs = false)
+    {
+        var path = Path.Combine(folder, name);
+        browser.GetScreenshot().SaveAsFile(path);
+        TestContext.AddTestAttachment(path, name);
+        if (toDocs && Environment.GetEnvironmentVariable("AUTOPACK_DOCS_SCREENSHOT") == "1")
+        {
+            File.Copy(path, RepositoryRoot.Combine("docs", "dashboard.png"), overwrite: true);
+        }
+    }
+
+    private static async Task WaitForReadyAsync(AutopackProcess server, string baseUrl)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        var started = Stopwatch.StartNew();
+        while (started.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (server.HasExited)
+            {
+                Assert.Fail($"serve exited with {server.ExitCode}: {server.Output} {server.Error}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/ready", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"no /ready 200 within 30 s: {server.Output} {server.Error}");
+    }
+}
