@@ -8,9 +8,6 @@ namespace Autopack.Cli.Commands;
 /// <summary><c>autopack backup [--output]</c> and <c>autopack backup prune --dir</c>.</summary>
 public static class BackupCommands
 {
-    /// <summary>The build-history ledger, relative to the working directory.</summary>
-    public const string BuildHistoryPath = "docs/BUILD_HISTORY.md";
-
     public static Command Create(string cwd)
     {
         var output = new Option<string>("--output")
@@ -19,7 +16,7 @@ public static class BackupCommands
         };
         var backup = new Command(
             "backup",
-            "Back up the installation while it runs: a consistent database snapshot, the runtime folder's logs and artifacts, docs/BUILD_HISTORY.md, and a manifest of checksums.")
+            "Back up the installation while it runs: a consistent database snapshot, the runtime folder's logs and artifacts, the build history (AUTOPACK_BUILD_HISTORY), and a manifest of checksums.")
         {
             output,
         };
@@ -27,7 +24,7 @@ public static class BackupCommands
         {
             var path = ctx.ResolvePath(parse.GetValue(output) ?? BackupFileName.Format(ctx.Time.GetLocalNow().DateTime));
             var writer = new BackupWriter(ctx.Database, ctx.Time);
-            var sources = new BackupSources(ctx.Runtime.Path, ctx.ResolvePath(BuildHistoryPath));
+            var sources = new BackupSources(ctx.Runtime.Path, ctx.ResolvePath(ctx.Settings.BuildHistoryPath));
             var result = await Refusals(() => WithProgressAsync(ctx, progress => writer.WriteAsync(sources, path, progress, ct))).ConfigureAwait(false);
             foreach (var warning in result.Warnings)
             {

@@ -16,8 +16,6 @@ public sealed record ScheduledBackupOptions(
     string? BuildHistoryPath,
     RetentionPolicy Retention)
 {
-    public const string BuildHistoryRelativePath = "docs/BUILD_HISTORY.md";
-
     /// <summary>The options the settings ask for, paths resolved against <paramref name="workingDirectory"/>; null when no schedule is set.</summary>
     public static ScheduledBackupOptions? FromSettings(AutopackSettings settings, string workingDirectory)
     {
@@ -32,7 +30,7 @@ public sealed record ScheduledBackupOptions(
             Path.GetFullPath(settings.BackupDirectory, workingDirectory),
             Path.GetFullPath(settings.DatabasePath, workingDirectory),
             Path.GetFullPath(settings.RunsDirectory, workingDirectory),
-            Path.GetFullPath(BuildHistoryRelativePath, workingDirectory),
+            Path.GetFullPath(settings.BuildHistoryPath, workingDirectory),
             new RetentionPolicy());
     }
 

@@ -89,6 +89,23 @@ public sealed partial class BackupCommandsTests
     }
 
     [Test]
+    public async Task BackupThenRestore_BuildHistoryElsewhere_FollowsAutopackBuildHistoryOnBothSides()
+    {
+        using var laptop = new CliHarness(new Dictionary<string, object> { ["AUTOPACK_BUILD_HISTORY"] = "ledger/HISTORY.md" });
+        using var desktop = new CliHarness(new Dictionary<string, object> { ["AUTOPACK_BUILD_HISTORY"] = "notes/history.md" });
+        await laptop.RunOkAsync("db", "migrate");
+        laptop.WriteFile(Path.Combine("ledger", "HISTORY.md"), "# Build history\n\n## demo-1\n");
+        var archive = Path.Combine(laptop.WorkingDirectory, "b.tar.gz");
+
+        var backup = await laptop.RunOkAsync("backup", "--output", archive);
+        var restore = await desktop.RunOkAsync("restore", "--input", archive);
+
+        Assert.That(backup.OutputLines.Single(), Does.Contain("(2 files"));
+        Assert.That(restore.OutputLines.Single(), Does.Contain("BUILD_HISTORY.md"));
+        Assert.That(File.ReadAllText(Path.Combine(desktop.WorkingDirectory, "notes", "history.md")), Is.EqualTo("# Build history\n\n## demo-1\n"));
+    }
+
+    [Test]
     public async Task Prune_NegativeCount_RefusedWithExitCode2()
     {
         using var cli = new CliHarness();
