@@ -8,15 +8,21 @@ namespace Autopack.Storage.Backup;
 /// <summary>
 /// Takes a backup into the backup folder at each occurrence of the cron schedule, then prunes the folder. One
 /// backup at a time; a failed one is logged and recorded as a <c>backup_failed</c> event, and the schedule goes on.
-/// Time comes from <see cref="TimeProvider"/>, so tests drive the schedule with a fake clock.
+/// Time comes from <see cref="TimeProvider"/>, so tests drive the schedule with a fake clock. Without options (no
+/// AUTOPACK_BACKUP_CRON) it does nothing.
 /// </summary>
-public sealed class ScheduledBackupService(ScheduledBackupOptions options, TimeProvider time, ILogger<ScheduledBackupService> logger) : BackgroundService
+public sealed class ScheduledBackupService(ScheduledBackupOptions? options, TimeProvider time, ILogger<ScheduledBackupService> logger) : BackgroundService
 {
     // Task.Delay takes at most ~49 days; a yearly schedule waits in steps.
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options is null)
+        {
+            return;
+        }
+
         logger.LogInformation("scheduled backups '{Schedule}' into {Folder}", options.Schedule, options.BackupDirectory);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -46,6 +52,11 @@ public sealed class ScheduledBackupService(ScheduledBackupOptions options, TimeP
     /// <summary>One scheduled backup and prune; null when it failed (logged, never thrown, except on shutdown).</summary>
     public async Task<BackupResult?> RunOnceAsync(CancellationToken cancellationToken)
     {
+        if (options is null)
+        {
+            return null;
+        }
+
         var database = new SqliteDatabase(options.DatabasePath);
         var output = Path.Combine(options.BackupDirectory, BackupFileName.Format(time.GetLocalNow().DateTime));
         try

@@ -1,10 +1,11 @@
 using Autopack.Domain.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Autopack.Storage.Backup;
 
-/// <summary>Registers <see cref="ScheduledBackupService"/> when AUTOPACK_BACKUP_CRON is set (the API server calls this).</summary>
+/// <summary>Registers <see cref="ScheduledBackupService"/>, which backs up when AUTOPACK_BACKUP_CRON is set (the API server calls this).</summary>
 public static class ScheduledBackupServiceCollectionExtensions
 {
     /// <summary>
@@ -25,6 +26,22 @@ public static class ScheduledBackupServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddHostedService<ScheduledBackupService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The same, for a host whose <see cref="AutopackSettings"/> are a service resolved when the host starts: the
+    /// schedule is read then, and a bad one stops the start with a <see cref="SettingsException"/>.
+    /// </summary>
+    public static IServiceCollection AddScheduledBackups(this IServiceCollection services, string workingDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(workingDirectory);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService(sp => new ScheduledBackupService(
+            ScheduledBackupOptions.FromSettings(sp.GetRequiredService<AutopackSettings>(), workingDirectory),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ScheduledBackupService>>()));
         return services;
     }
 }

@@ -83,6 +83,26 @@ public sealed class ScheduledBackupServiceTests
         Assert.That(services, Is.Empty);
     }
 
+    [Test]
+    public async Task AddScheduledBackups_SettingsFromTheContainer_ReadsTheScheduleWhenResolved()
+    {
+        using var folder = new TempDirectory("autopack-scheduled");
+        var scheduled = Container(new AutopackSettings { BackupCron = "0 2 * * *" }, folder.Path);
+        var unscheduled = Container(new AutopackSettings(), folder.Path);
+        var broken = Container(new AutopackSettings { BackupCron = "at two" }, folder.Path);
+
+        var service = (ScheduledBackupService)scheduled.GetServices<IHostedService>().Single();
+        var idle = (ScheduledBackupService)unscheduled.GetServices<IHostedService>().Single();
+        await idle.StartAsync(CancellationToken.None);
+        var finished = await Task.WhenAny(idle.ExecuteTask!, Task.Delay(TimeSpan.FromSeconds(10)));
+
+        Assert.That(service, Is.Not.Null);
+        Assert.That(finished, Is.SameAs(idle.ExecuteTask), "no schedule: the service ends at once");
+        Assert.That(await idle.RunOnceAsync(CancellationToken.None), Is.Null);
+        Assert.That(() => broken.GetServices<IHostedService>().ToList(), Throws.TypeOf<SettingsException>().With.Property(nameof(SettingsException.Setting)).EqualTo("AUTOPACK_BACKUP_CRON"));
+        await idle.StopAsync(CancellationToken.None);
+    }
+
     [TestCase("every night")]
     [TestCase("61 2 * * *")]
     public void AddScheduledBackups_BadCron_StopsStartUpNamingTheSetting(string cron)
@@ -99,6 +119,13 @@ public sealed class ScheduledBackupServiceTests
 
         Assert.That(cron.GetNextOccurrence(new DateTime(2026, 11, 25, 0, 0, 0, DateTimeKind.Utc)), Is.EqualTo(new DateTime(2026, 11, 25, 2, 0, 30, DateTimeKind.Utc)));
     }
+
+    private static ServiceProvider Container(AutopackSettings settings, string workingDirectory) =>
+        new ServiceCollection()
+            .AddSingleton(settings)
+            .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
+            .AddScheduledBackups(workingDirectory)
+            .BuildServiceProvider();
 
     private static async Task WaitUntil(Func<bool> condition, CancellationToken cancellationToken)
     {
