@@ -69,14 +69,15 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             var entries = Plan(sources, snapshot, createdAt, output, temp, warnings);
 
             var partial = Path.Combine(temp, "archive.partial");
-            await Task.Run(() => WriteArchive(partial, schema, createdAt, entries, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var written = await Task.Run(() => WriteArchive(partial, schema, createdAt, entries, warnings, progress, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(partial, output, overwrite: false);
 
             var archiveBytes = new FileInfo(output).Length;
-            var contentBytes = entries.Sum(e => e.Length);
-            await RecordAsync(output, entries.Count, archiveBytes, schema, warnings).ConfigureAwait(false);
-            return new BackupResult(output, archiveBytes, contentBytes, entries.Count, schema, time.GetElapsedTime(started), warnings);
+            var contentBytes = written.Sum(e => e.Size);
+            await RecordAsync(output, written.Count, archiveBytes, schema, warnings).ConfigureAwait(false);
+            return new BackupResult(output, archiveBytes, contentBytes, written.Count, schema, time.GetElapsedTime(started), warnings);
         }
         finally
         {
@@ -127,15 +128,17 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
     /// <summary>
     /// One pass: each file is read once, its SHA-256 taken while it is compressed. The manifest must be the first
     /// entry, yet its digests are known only at the end; so the body is written after a reserved region exactly
-    /// as long as the manifest's gzip member will be (stored, not deflated: its length depends only on the
-    /// manifest's, which placeholder digests of the same width give in advance), and the member is written into
-    /// that region last. An earlier version took every digest in a pass of its own before archiving; that pass was
-    /// a sixth of a backup's time (docs/PERFORMANCE.md).
+    /// as long as the manifest's gzip member will be, and the member is written into that region last. The member
+    /// is stored, not deflated, so its length depends only on the manifest's, which placeholder digests of the
+    /// same width give in advance; a file that vanishes meanwhile shortens the manifest, which is then padded with
+    /// spaces (valid JSON) to the reserved length. An earlier version took every digest in a pass of its own before
+    /// archiving; that pass was a seventh of a backup's time (docs/PERFORMANCE.md).
     /// </summary>
-    private void WriteArchive(string partial, long schema, DateTimeOffset createdAt, List<PlannedEntry> entries, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    private List<BackupManifestEntry> WriteArchive(
+        string partial, long schema, DateTimeOffset createdAt, List<PlannedEntry> entries, List<string> warnings, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        var placeholder = Manifest(schema, createdAt, entries.Select(e => new BackupManifestEntry(e.EntryName, e.Length, DigestingSliceStream.EmptySha256)));
-        var reserved = ManifestMember(placeholder).Length;
+        var placeholder = Manifest(schema, createdAt, entries.Select(e => new BackupManifestEntry(e.EntryName, e.Length, DigestingSliceStream.EmptySha256))).ToJsonBytes();
+        var reserved = ManifestMember(placeholder, createdAt).Length;
         var total = entries.Sum(e => e.Length);
         long done = 0;
         var digests = new List<BackupManifestEntry>(entries.Count);
@@ -149,15 +152,15 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
                 foreach (var entry in entries)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var tarEntry = new PaxTarEntry(TarEntryType.RegularFile, entry.EntryName) { ModificationTime = entry.ModifiedAt, Mode = EntryMode };
 
                     // An empty file is never opened: a fifo or socket that slipped into the runtime folder would block a read.
-                    using var data = entry.Length == 0
-                        ? null
-                        : new DigestingSliceStream(
-                            SourceFile.OpenRead(entry.SourcePath), entry.SourcePath, entry.Length, n => Advance(ref done, n, total, "archive", progress), cancellationToken);
-                    tarEntry.DataStream = data;
-                    tar.WriteEntry(tarEntry);
+                    using var data = entry.Length == 0 ? null : Open(entry, warnings, n => Advance(ref done, n, total, "archive", progress), cancellationToken);
+                    if (entry.Length > 0 && data is null)
+                    {
+                        continue;
+                    }
+
+                    tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, entry.EntryName) { ModificationTime = entry.ModifiedAt, Mode = EntryMode, DataStream = data });
                     digests.Add(new BackupManifestEntry(entry.EntryName, entry.Length, data?.Sha256 ?? DigestingSliceStream.EmptySha256));
                 }
             }
@@ -165,7 +168,16 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             gzip.Complete();
         }
 
-        var member = ManifestMember(Manifest(schema, createdAt, digests));
+        var json = Manifest(schema, createdAt, digests).ToJsonBytes();
+        if (json.Length > placeholder.Length)
+        {
+            throw new InvalidOperationException($"the manifest grew from {placeholder.Length} to {json.Length} bytes while archiving");
+        }
+
+        var padded = new byte[placeholder.Length];
+        json.CopyTo(padded, 0);
+        padded.AsSpan(json.Length).Fill((byte)' ');
+        var member = ManifestMember(padded, createdAt);
         if (member.Length != reserved)
         {
             throw new InvalidOperationException($"the manifest's gzip member is {member.Length} bytes, {reserved} were reserved");
@@ -174,20 +186,35 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         file.Position = 0;
         file.Write(member);
         file.Flush(flushToDisk: true);
+        return digests;
+    }
+
+    /// <summary>Opens a planned file; a runtime file deleted since it was listed is left out with a warning (never the snapshot).</summary>
+    private static DigestingSliceStream? Open(PlannedEntry entry, List<string> warnings, Action<long> onRead, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new DigestingSliceStream(SourceFile.OpenRead(entry.SourcePath), entry.SourcePath, entry.Length, onRead, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException && entry.EntryName != BackupLayout.DatabaseEntry)
+        {
+            warnings.Add($"left out {entry.SourcePath}: deleted while the backup ran");
+            return null;
+        }
     }
 
     private static BackupManifest Manifest(long schema, DateTimeOffset createdAt, IEnumerable<BackupManifestEntry> entries) =>
         new(BackupLayout.FormatVersion, schema, createdAt, Environment.MachineName, AutopackVersion, entries.ToList());
 
     /// <summary>manifest.json as one tar entry (a ustar header: fixed size, no timestamps of its own) in one stored gzip member.</summary>
-    private static byte[] ManifestMember(BackupManifest manifest)
+    private static byte[] ManifestMember(byte[] json, DateTimeOffset createdAt)
     {
         using var tarBytes = new MemoryStream();
         var tar = new TarWriter(tarBytes, TarEntryFormat.Ustar, leaveOpen: true);
         tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, BackupLayout.ManifestEntry)
         {
-            DataStream = new MemoryStream(manifest.ToJsonBytes()),
-            ModificationTime = manifest.CreatedAt,
+            DataStream = new MemoryStream(json),
+            ModificationTime = createdAt,
             Mode = EntryMode,
         });
 

@@ -88,6 +88,29 @@ public sealed class BackupFailureTests
     }
 
     [Test]
+    public async Task WriteAsync_FileDeletedWhileArchiving_LeftOutWithAWarningAndTheArchiveRestores()
+    {
+        var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
+        var artifact = Path.Combine(source.RunsDirectory, "run-1", "workspace", "build.bin");
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Stage == "archive" && File.Exists(artifact))
+            {
+                File.Delete(artifact);
+            }
+        });
+
+        var result = await Writer().WriteAsync(Sources(), path, progress);
+        using var fresh = new TempDirectory("autopack-restore-after-delete");
+        var restored = await new BackupRestorer(TimeProvider.System).RestoreAsync(path, BackupTestFiles.TargetIn(fresh.Path), new RestoreOptions(false, TimeSpan.FromSeconds(15)));
+
+        Assert.That(result.Warnings, Is.EqualTo(new[] { $"left out {artifact}: deleted while the backup ran" }));
+        Assert.That(result.Files, Is.EqualTo(2));
+        Assert.That(restored.Manifest.Entries.Select(e => e.Path), Is.EqualTo(new[] { "autopack.db", "runs/run-1/executor.log" }));
+        Assert.That(File.ReadAllText(Path.Combine(fresh.Path, ".autonomous_runs", "run-1", "executor.log")), Is.EqualTo("phase p1 EXECUTING\n"));
+    }
+
+    [Test]
     public void WriteAsync_OutputAlreadyExists_RefusedAndFileKept()
     {
         var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
