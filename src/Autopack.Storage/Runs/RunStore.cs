@@ -117,31 +117,46 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
         return await db.Phases.AsNoTracking().FirstOrDefaultAsync(p => p.PhaseId == phaseId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs newest first, with progress and tokens used, computed by indexed aggregate queries.</summary>
+    /// <summary>
+    /// Runs newest first, with progress and tokens used. The page is chosen first (on ix_runs_created_at) and only
+    /// its rows get their aggregates: phase counts by index, tokens from the trigger-kept budget_totals, so a deep
+    /// page costs no more than the first.
+    /// </summary>
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        var runs = db.Runs.AsNoTracking();
-        if (status is { } s)
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT r.run_id, r.status, r.goal, r.token_cap, r.created_at, r.started_at, r.finished_at, r.failure_reason,
+                   (SELECT count(*) FROM phases p WHERE p.run_id = r.run_id),
+                   (SELECT count(*) FROM phases p WHERE p.run_id = r.run_id AND p.status = 'COMPLETE'),
+                   coalesce((SELECT used_tokens FROM budget_totals t WHERE t.scope = 'run' AND t.id = r.run_id), 0)
+            FROM (SELECT * FROM runs WHERE $status IS NULL OR status = $status
+                  ORDER BY created_at DESC, run_id DESC LIMIT $limit OFFSET $offset) r
+            ORDER BY r.created_at DESC, r.run_id DESC
+            """;
+        command.Parameters.AddWithValue("$status", status is { } s ? s.ToName() : DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        command.Parameters.AddWithValue("$offset", offset);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var runs = new List<RunSummary>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            runs = runs.Where(r => r.Status == s);
+            runs.Add(new RunSummary(
+                reader.GetString(0),
+                StatusNames.ParseRun(reader.GetString(1)),
+                reader.GetString(2),
+                reader.GetInt64(3),
+                reader.GetInt64(10),
+                reader.GetInt32(8),
+                reader.GetInt32(9),
+                DbTime.FromText(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : DbTime.FromText(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : DbTime.FromText(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
         }
 
-        var page = await runs
-            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.RunId)
-            .Skip(offset).Take(limit)
-            .Select(r => new
-            {
-                Run = r,
-                Total = db.Phases.Count(p => p.RunId == r.RunId),
-                Complete = db.Phases.Count(p => p.RunId == r.RunId && p.Status == PhaseStatus.Complete),
-                Used = db.UsageEvents.Where(u => u.RunId == r.RunId).Sum(u => (long?)(u.PromptTokens + u.CompletionTokens)) ?? 0,
-            })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-
-        return page.Select(p => new RunSummary(
-            p.Run.RunId, p.Run.Status, p.Run.Goal, p.Run.TokenCap, p.Used, p.Total, p.Complete,
-            p.Run.CreatedAt, p.Run.StartedAt, p.Run.FinishedAt, p.Run.FailureReason)).ToList();
+        return runs;
     }
 
     private static string GenerateRunId(DateTime now) =>
