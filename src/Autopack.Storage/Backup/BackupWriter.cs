@@ -59,7 +59,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             var databaseBytes = DatabaseBytes();
             progress?.Report(new BackupProgress("snapshot", 0, 0));
             await DatabaseSnapshot.TakeAsync(database, snapshot, SnapshotMethod, cancellationToken).ConfigureAwait(false);
-            var schema = SchemaOf(snapshot);
+            var schema = SchemaOf(snapshot, database.FullPath);
             progress?.Report(new BackupProgress("snapshot", databaseBytes, databaseBytes));
 
             // Whole seconds: the manifest's tar header holds no finer time, and the manifest should say what the header says.
@@ -91,7 +91,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         return new FileInfo(database.FullPath).Length + (wal.Exists ? wal.Length : 0);
     }
 
-    private static long SchemaOf(string snapshot)
+    private static long SchemaOf(string snapshot, string live)
     {
         var copy = new SqliteDatabase(snapshot);
         try
@@ -99,7 +99,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             var schema = new DatabaseMigrator(copy).CurrentVersion();
             return schema > 0
                 ? schema
-                : throw new BackupRefusedException($"{snapshot} has no schema version: run 'autopack db migrate' before backing up");
+                : throw new BackupRefusedException($"{live} has no schema version (not an autopack database?): run 'autopack db migrate' before backing up");
         }
         finally
         {

@@ -136,6 +136,26 @@ public sealed class BackupFailureTests
         Assert.That(Directory.GetFileSystemEntries(empty.Path), Is.Empty);
     }
 
+    [Test]
+    public void WriteAsync_DatabaseNeverMigrated_RefusedNamingTheLiveFile()
+    {
+        using var empty = new TempDirectory("autopack-backup-unmigrated");
+        var unmigrated = new Autopack.Storage.Database.SqliteDatabase(Path.Combine(empty.Path, "autopack.db"));
+        using (var connection = unmigrated.Open())
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE notes (text TEXT)";
+            command.ExecuteNonQuery();
+        }
+
+        var refusal = Assert.ThrowsAsync<BackupRefusedException>(() =>
+            new BackupWriter(unmigrated, TimeProvider.System).WriteAsync(Sources(), Path.Combine(output.Path, "x.tar.gz")));
+
+        Assert.That(refusal!.Message, Does.StartWith($"{unmigrated.FullPath} has no schema version"));
+        Assert.That(Directory.GetFileSystemEntries(output.Path), Is.Empty);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
     private BackupWriter Writer() => new(source.Database, TimeProvider.System);
 
     private BackupSources Sources() => new(source.RunsDirectory, null);
