@@ -4,6 +4,7 @@ using System.Net;
 using Autopack.Api.Dashboard;
 using Autopack.Bench.Dashboard;
 using Autopack.Storage.Database;
+using Autopack.Storage.Runs;
 using Autopack.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -96,8 +97,8 @@ static void PrintQueryPlans(SqliteDatabase database, string runId)
         ("older events of a run", EventPages.CommandText(forRun: true, before: true)),
         ("newest events", EventPages.CommandText(forRun: false, before: false)),
         ("runs by status", RunStatusCounts.CommandText),
-        ("a page of runs", DashboardRuns.CommandText(byStatus: false)),
-        ("a page of runs in one status", DashboardRuns.CommandText(byStatus: true)),
+        ("a page of runs", RunStore.ListCommandText(byStatus: false)),
+        ("a page of runs in one status", RunStore.ListCommandText(byStatus: true)),
         ("tokens of a run (RunStore.ListAsync, per listed run)", "SELECT sum(prompt_tokens + completion_tokens) FROM llm_usage_events WHERE run_id = $run"),
     };
     Console.WriteLine();

@@ -3,6 +3,7 @@ using Autopack.Api.Alerts;
 using Autopack.Api.Breakers;
 using Autopack.Api.Database;
 using Autopack.Api.Errors;
+using Autopack.Api.Hosting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
 using Autopack.Domain.Runs;
@@ -77,6 +78,7 @@ public static class DashboardApi
 
     public static async Task<Results<Ok<DashboardSummaryView>, ValidationProblem>> GetSummary(
         SqliteDatabase database,
+        RunStore store,
         BreakerStates breakers,
         ExecutorLeases leases,
         AlertEvaluator alerts,
@@ -103,8 +105,8 @@ public static class DashboardApi
             }
         }
 
-        var limitValue = (int)(Parse(limit, "limit", 1, RunsApi.MaxLimit, errors) ?? DefaultRunsPerPage);
-        var offsetValue = (int)(Parse(offset, "offset", 0, int.MaxValue, errors) ?? 0);
+        var limitValue = (int)(QueryNumber.Parse(limit, "limit", 1, RunsApi.MaxLimit, errors) ?? DefaultRunsPerPage);
+        var offsetValue = (int)(QueryNumber.Parse(offset, "offset", 0, int.MaxValue, errors) ?? 0);
         if (errors.Count > 0)
         {
             return Invalid(errors);
@@ -113,7 +115,7 @@ public static class DashboardApi
         var now = time.GetUtcNow().UtcDateTime;
         var statusCounts = await RunStatusCounts.ReadAsync(database, cancellationToken).ConfigureAwait(false);
         var total = filter is { } f ? statusCounts.GetValueOrDefault(f.ToName()) : statusCounts.Values.Sum();
-        var runs = await DashboardRuns.ReadAsync(database, filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
+        var runs = (await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false)).Select(RunView.From).ToList();
         IReadOnlyList<BreakerView> breakerViews = (await breakers.ListAsync(cancellationToken).ConfigureAwait(false)).Select(BreakerView.From).ToList();
         IReadOnlyList<ExecutorView> executors = (await leases.ListAsync(cancellationToken).ConfigureAwait(false))
             .Select(l => ExecutorView.From(l, now, settings.LeaseStaleSeconds)).ToList();
@@ -161,8 +163,8 @@ public static class DashboardApi
         [FromRoute(Name = "run_id")] string runId, RunStore store, SqliteDatabase database, string? before, string? limit, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var beforeId = Parse(before, "before", 1, long.MaxValue, errors);
-        var count = Parse(limit, "limit", 1, EventPages.MaxLimit, errors) ?? EventPages.DefaultLimit;
+        var beforeId = QueryNumber.Parse(before, "before", 1, long.MaxValue, errors);
+        var count = QueryNumber.Parse(limit, "limit", 1, EventPages.MaxLimit, errors) ?? EventPages.DefaultLimit;
         if (errors.Count > 0)
         {
             return Invalid(errors);
@@ -238,22 +240,6 @@ public static class DashboardApi
         // Revalidate every time (a 304 costs nothing), so an upgraded server's page is used at once.
         headers.CacheControl = "no-cache";
         return TypedResults.Bytes(asset.Content, asset.ContentType, entityTag: new EntityTagHeaderValue(asset.ETag));
-    }
-
-    private static long? Parse(string? text, string name, long min, long max, Dictionary<string, string[]> errors)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        errors[name] = [$"must be a whole number from {min} to {max}, got '{text}'"];
-        return null;
     }
 
     private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>

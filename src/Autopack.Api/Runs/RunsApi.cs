@@ -74,8 +74,8 @@ public static class RunsApi
             }
         }
 
-        var limitValue = Bounded(limit, "limit", 1, MaxLimit, DefaultLimit, errors);
-        var offsetValue = Bounded(offset, "offset", 0, int.MaxValue, 0, errors);
+        var limitValue = (int)(QueryNumber.Parse(limit, "limit", 1, MaxLimit, errors) ?? DefaultLimit);
+        var offsetValue = (int)(QueryNumber.Parse(offset, "offset", 0, int.MaxValue, errors) ?? 0);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(
@@ -138,21 +138,5 @@ public static class RunsApi
         var run = await store.GetAsync(runId, cancellationToken).ConfigureAwait(false);
         var used = await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false);
         return RunDetailView.From(run, used);
-    }
-
-    private static int Bounded(string? text, string name, int min, int max, int fallback, Dictionary<string, string[]> errors)
-    {
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        errors[name] = [$"must be a whole number from {min} to {max}, got '{text}'"];
-        return fallback;
     }
 }

@@ -1,4 +1,5 @@
 using Autopack.Api.Dashboard;
+using Autopack.Storage.Runs;
 using Autopack.Testing;
 
 namespace Autopack.Api.Tests.Dashboard;
@@ -37,7 +38,7 @@ public sealed class DashboardQueryPlanTests
     [TestCase(true)]
     public void PageOfRuns_PicksThePageByIndexThenLooksUpOnlyItsRuns(bool byStatus)
     {
-        var plan = Plan(DashboardRuns.CommandText(byStatus));
+        var plan = Plan(RunStore.ListCommandText(byStatus));
         var where = string.Join(" / ", plan);
 
         Assert.Multiple(() =>
