@@ -10,6 +10,7 @@ using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
 using Autopack.Domain.Settings;
+using Autopack.Storage.Backup;
 using Autopack.Storage.Configuration;
 using Serilog;
 
@@ -29,6 +30,7 @@ public static class AutopackApi
         builder.Configuration.AddAutopackSources(directory);
         builder.Services
             .AddAutopackSettings(directory)
+            .AddScheduledBackups(directory)
             .AddAutopackLogging()
             .AddAutopackKestrel()
             .AddApiJson()

@@ -11,6 +11,7 @@ public sealed class StartupSettingsTests
     [TestCase("AUTOPACK_RATE_LIMIT_PER_MINUTE", "0")]
     [TestCase("AUTOPACK_BIND_ADDRESS", "not-an-address")]
     [TestCase("AUTOPACK_PHASE_TOKEN_MULTIPLIERS", "bogus:2")]
+    [TestCase("AUTOPACK_BACKUP_CRON", "every day at two")]
     public void Start_BadSetting_FailsNamingIt(string setting, string value)
     {
         var ex = Assert.Catch(() =>
