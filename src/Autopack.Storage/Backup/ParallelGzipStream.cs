@@ -148,8 +148,9 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
     {
         try
         {
-            // Deflate never grows data by more than a few bytes per 16 KiB block; the margin covers the gzip header and trailer.
-            var target = ArrayPool<byte>.Shared.Rent(length + (length / 1000) + 1024);
+            // zlib's worst case for any level (deflateBound without its tuned-settings shortcut): the fastest level
+            // codes incompressible bytes with static Huffman trees, up to 9 bits a byte, so data can grow by ~14%.
+            var target = ArrayPool<byte>.Shared.Rent(length + (length >> 3) + (length >> 6) + 1024);
             var memory = new MemoryStream(target, 0, target.Length, writable: true, publiclyVisible: true);
             using (var gzip = new GZipStream(memory, level, leaveOpen: true))
             {
