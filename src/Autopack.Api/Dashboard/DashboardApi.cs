@@ -92,26 +92,12 @@ public static class DashboardApi
     {
         // The same query parameters, bounds and messages as GET /runs.
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        RunStatus? filter = null;
-        if (status is not null)
-        {
-            if (StatusNames.TryParseRun(status.Trim().ToUpperInvariant(), out var parsed))
-            {
-                filter = parsed;
-            }
-            else
-            {
-                errors["status"] = [$"'{status}' is not a run status ({string.Join(", ", StatusNames.AllRunNames)})"];
-            }
-        }
-
-        var limitValue = (int)(QueryNumber.Parse(limit, "limit", 1, RunsApi.MaxLimit, errors) ?? DefaultRunsPerPage);
-        var offsetValue = (int)(QueryNumber.Parse(offset, "offset", 0, int.MaxValue, errors) ?? 0);
-        if (errors.Count > 0)
+        if (RunsPageQuery.Parse(status, limit, offset, DefaultRunsPerPage, errors) is not { } query)
         {
             return Invalid(errors);
         }
 
+        var (filter, limitValue, offsetValue) = query;
         var now = time.GetUtcNow().UtcDateTime;
         var statusCounts = await RunStatusCounts.ReadAsync(database, cancellationToken).ConfigureAwait(false);
         var total = filter is { } f ? statusCounts.GetValueOrDefault(f.ToName()) : statusCounts.Values.Sum();

@@ -61,27 +61,13 @@ public static class RunsApi
         RunStore store, RunCounts counts, string? status, string? limit, string? offset, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        RunStatus? filter = null;
-        if (status is not null)
-        {
-            if (StatusNames.TryParseRun(status.Trim().ToUpperInvariant(), out var parsed))
-            {
-                filter = parsed;
-            }
-            else
-            {
-                errors["status"] = [$"'{status}' is not a run status ({string.Join(", ", StatusNames.AllRunNames)})"];
-            }
-        }
-
-        var limitValue = (int)(QueryNumber.Parse(limit, "limit", 1, MaxLimit, errors) ?? DefaultLimit);
-        var offsetValue = (int)(QueryNumber.Parse(offset, "offset", 0, int.MaxValue, errors) ?? 0);
-        if (errors.Count > 0)
+        if (RunsPageQuery.Parse(status, limit, offset, DefaultLimit, errors) is not { } query)
         {
             return TypedResults.ValidationProblem(
                 errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
         }
 
+        var (filter, limitValue, offsetValue) = query;
         var runs = await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
         var total = await counts.CountAsync(filter, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new RunListView(runs.Select(RunView.From).ToList(), total, limitValue, offsetValue, filter?.ToName()));

@@ -63,7 +63,7 @@ public sealed class BackupRestorer(TimeProvider time)
             }
 
             DatabaseSwap.Release(current);
-            DeleteQuietly(staging);
+            ScratchFolder.DeleteQuietly(staging);
         }
     }
 
@@ -180,23 +180,6 @@ public sealed class BackupRestorer(TimeProvider time)
             {
                 throw new BackupRefusedException($"'{folder}' in the runtime folder is a symbolic link; not restoring through it");
             }
-        }
-    }
-
-    private static void DeleteQuietly(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

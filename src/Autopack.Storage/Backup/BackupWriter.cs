@@ -81,7 +81,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         }
         finally
         {
-            DeleteQuietly(temp);
+            ScratchFolder.DeleteQuietly(temp);
         }
     }
 
@@ -249,23 +249,5 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
     {
         done += read;
         progress?.Report(new BackupProgress(stage, done, total));
-    }
-
-    private static void DeleteQuietly(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // Left behind only when the disk itself fails; the name is hidden and never taken for a backup.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }
