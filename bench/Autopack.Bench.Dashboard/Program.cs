@@ -99,7 +99,6 @@ static void PrintQueryPlans(SqliteDatabase database, string runId)
         ("runs by status", RunStatusCounts.CommandText),
         ("a page of runs", RunStore.ListCommandText(byStatus: false)),
         ("a page of runs in one status", RunStore.ListCommandText(byStatus: true)),
-        ("tokens of a run (RunStore.ListAsync, per listed run)", "SELECT sum(prompt_tokens + completion_tokens) FROM llm_usage_events WHERE run_id = $run"),
     };
     Console.WriteLine();
     Console.WriteLine("EXPLAIN QUERY PLAN:");
