@@ -25,7 +25,8 @@ public static class TokenBudget
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxOutputTokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minUsefulOutputTokens);
 
-        var limiting = phase.Headroom <= run.Headroom ? BudgetScope.Phase : BudgetScope.Run;
+        // A tie goes to the run: when both are exhausted together the run is at its cap, and the SPEC stops it as BUDGET_EXCEEDED.
+        var limiting = run.Headroom <= phase.Headroom ? BudgetScope.Run : BudgetScope.Phase;
         var headroom = Math.Min(phase.Headroom, run.Headroom);
         var outputRoom = headroom - promptTokens;
         var floor = Math.Min(minUsefulOutputTokens, maxOutputTokens);

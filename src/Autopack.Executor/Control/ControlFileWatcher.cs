@@ -127,12 +127,10 @@ public sealed class ControlFileWatcher(
             var effect = Act(command);
             logger.LogInformation("control file {File}: {Command} -> {Effect} ({LatencyMs:F1} ms after it was written)",
                 ControlCommand.FileNameOf(kind), command.Content, effect, latency.TotalMilliseconds);
-            await events.AppendAsync(
+            await RecordAsync(
                 "control_command",
                 $"{command.Content}: {effect} ({latency.TotalMilliseconds:F1} ms after it was written; executor pid {identity.Pid})",
-                identity.RunId,
-                kind == ControlKind.Timeout ? command.TargetId : null,
-                CancellationToken.None).ConfigureAwait(false);
+                kind == ControlKind.Timeout ? command.TargetId : null).ConfigureAwait(false);
         }
     }
 
@@ -154,6 +152,27 @@ public sealed class ControlFileWatcher(
                 return control.RequestTimeout(command.TargetId)
                     ? "phase attempt cancelled (TIMED_OUT)"
                     : "no effect: the phase is not executing";
+        }
+    }
+
+    /// <summary>
+    /// Records a handled command. It has already taken effect (acting first keeps the latency to milliseconds), so
+    /// a busy database is retried rather than losing the record.
+    /// </summary>
+    private async Task RecordAsync(string kind, string message, string? phaseId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await events.AppendAsync(kind, message, identity.RunId, phaseId, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Microsoft.EntityFrameworkCore.DbUpdateException && attempt < 5)
+            {
+                logger.LogWarning(ex, "could not record {Kind} (attempt {Attempt}); retrying", kind, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 

@@ -36,6 +36,19 @@ public sealed class PhaseRunner(
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(phase);
+        try
+        {
+            return await RunAttemptsAsync(run, phase).ConfigureAwait(false);
+        }
+        catch (LeaseLostException)
+        {
+            // Another executor owns the run now (from any write, in a catch block too): stop without writing.
+            return new PhaseResult(PhaseResultKind.LeaseLost, "lease lost to another executor");
+        }
+    }
+
+    private async Task<PhaseResult> RunAttemptsAsync(RunRow run, PhaseRow phase)
+    {
         var rejection = phase.FailureReason;
         while (true)
         {
@@ -46,16 +59,17 @@ public sealed class PhaseRunner(
 
             if (phase.Attempts >= phase.MaxAttempts)
             {
-                await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Failed, $"no attempts left; last: {rejection}").ConfigureAwait(false);
+                await TransitionAsync(phase.PhaseId, PhaseStatus.Failed, $"no attempts left; last: {rejection}").ConfigureAwait(false);
                 return new PhaseResult(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {rejection}");
             }
 
-            phase = await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Executing).ConfigureAwait(false);
-            logger.LogInformation("phase {PhaseId} attempt {Attempt}/{Max}", phase.PhaseId, phase.Attempts, phase.MaxAttempts);
+            // Registered before the phase shows EXECUTING, so a timeout written as soon as it does always finds the attempt.
             using var attempt = control.BeginAttempt(phase.PhaseId);
             var status = PhaseStatus.Executing;
             try
             {
+                phase = await TransitionAsync(phase.PhaseId, PhaseStatus.Executing).ConfigureAwait(false);
+                logger.LogInformation("phase {PhaseId} attempt {Attempt}/{Max}", phase.PhaseId, phase.Attempts, phase.MaxAttempts);
                 var target = new CallTarget(run.RunId, phase.PhaseId, phase.PhaseName, phase.Provider, identity.OwnerId);
                 var builder = await CallAsync(target, "builder", Prompts.BuilderSystem,
                     Prompts.Builder(run.Goal, phase.PhaseName, phase.Goal, phase.Attempts, rejection), false, attempt.Token).ConfigureAwait(false);
@@ -65,13 +79,14 @@ public sealed class PhaseRunner(
                 if (phase.Verify is { } command)
                 {
                     status = PhaseStatus.CiRunning;
-                    await states.TransitionPhaseAsync(phase.PhaseId, status).ConfigureAwait(false);
+                    await TransitionAsync(phase.PhaseId, status).ConfigureAwait(false);
                     var timeout = TimeSpan.FromSeconds(phase.VerifyTimeoutSeconds ?? DefaultVerifyTimeoutSeconds);
                     var log = Path.Combine(PhaseFolder(phase), $"attempt-{phase.Attempts}-verify.log");
                     verify = await verifier.RunAsync(command, runtime.WorkspacePath(run.RunId), timeout, log, attempt.Token).ConfigureAwait(false);
                     if (!verify.Passed)
                     {
                         rejection = $"{verify.Describe(command)}: {LastLines(verify.OutputTail)}";
+                        attempt.Dispose();
                         phase = await RetryOrFailAsync(phase, status, rejection).ConfigureAwait(false);
                         if (phase.Status == PhaseStatus.Failed)
                         {
@@ -83,13 +98,15 @@ public sealed class PhaseRunner(
                 }
 
                 status = PhaseStatus.Gate;
-                await states.TransitionPhaseAsync(phase.PhaseId, status).ConfigureAwait(false);
+                await TransitionAsync(phase.PhaseId, status).ConfigureAwait(false);
                 var auditor = await CallAsync(target, "auditor", Prompts.AuditorSystem,
                     Prompts.Auditor(phase.Goal, builder.Text, verify, phase.Verify), phase.Attempts <= phase.OfflineRejections, attempt.Token).ConfigureAwait(false);
                 await WriteArtifactAsync(phase, $"attempt-{phase.Attempts}-auditor.md", auditor.Text).ConfigureAwait(false);
+                // The attempt is over: a timeout arriving from here on finds nothing to cancel and says so.
+                attempt.Dispose();
                 if (AuditorVerdict.IsApproved(auditor.Text))
                 {
-                    await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Complete).ConfigureAwait(false);
+                    await TransitionAsync(phase.PhaseId, PhaseStatus.Complete).ConfigureAwait(false);
                     return new PhaseResult(PhaseResultKind.Complete);
                 }
 
@@ -103,7 +120,7 @@ public sealed class PhaseRunner(
             catch (OperationCanceledException) when (attempt.TimedOut && !control.RunToken.IsCancellationRequested)
             {
                 rejection = "timed out by operator (.force_timeout)";
-                await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.TimedOut, rejection).ConfigureAwait(false);
+                await TransitionAsync(phase.PhaseId, PhaseStatus.TimedOut, rejection).ConfigureAwait(false);
                 phase = await RetryOrFailAsync(phase, PhaseStatus.TimedOut, rejection).ConfigureAwait(false);
                 if (phase.Status == PhaseStatus.Failed)
                 {
@@ -116,7 +133,7 @@ public sealed class PhaseRunner(
             }
             catch (BudgetRefusedException ex)
             {
-                await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.BudgetExceeded, ex.Message).ConfigureAwait(false);
+                await TransitionAsync(phase.PhaseId, PhaseStatus.BudgetExceeded, ex.Message).ConfigureAwait(false);
                 return ex.Scope == BudgetScope.Run
                     ? new PhaseResult(PhaseResultKind.RunBudgetExceeded, ex.Message)
                     : new PhaseResult(PhaseResultKind.PhaseBudgetExceeded, $"phase {phase.PhaseId}: {ex.Message}");
@@ -134,6 +151,12 @@ public sealed class PhaseRunner(
         }
     }
 
+    /// <summary>Every state write of a phase goes through here: once the lease is lost, nothing more is written.</summary>
+    private Task<PhaseRow> TransitionAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false) =>
+        control.LeaseLost
+            ? throw new LeaseLostException()
+            : states.TransitionPhaseAsync(phaseId, to, reason, refundAttempt);
+
     private PhaseResult? Interrupted() => control.LeaseLost
         ? new PhaseResult(PhaseResultKind.LeaseLost, "lease lost to another executor")
         : control.Request switch
@@ -149,11 +172,11 @@ public sealed class PhaseRunner(
         switch (result.Kind)
         {
             case PhaseResultKind.Aborted:
-                await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Failed, "aborted by operator").ConfigureAwait(false);
+                await TransitionAsync(phase.PhaseId, PhaseStatus.Failed, "aborted by operator").ConfigureAwait(false);
                 break;
             case PhaseResultKind.Stopped:
                 // Interrupted, not failed: back to QUEUED without using up an attempt, so the resumed run retries it.
-                await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Queued, "interrupted by stop; resumes on the next execute", refundAttempt: true).ConfigureAwait(false);
+                await TransitionAsync(phase.PhaseId, PhaseStatus.Queued, "interrupted by stop; resumes on the next execute", refundAttempt: true).ConfigureAwait(false);
                 break;
         }
 
@@ -165,7 +188,7 @@ public sealed class PhaseRunner(
     {
         var next = phase.Attempts < phase.MaxAttempts ? PhaseStatus.Queued : PhaseStatus.Failed;
         logger.LogInformation("phase {PhaseId} attempt {Attempt} ended in {From}: {Reason}; now {Next}", phase.PhaseId, phase.Attempts, from.ToName(), reason, next.ToName());
-        return await states.TransitionPhaseAsync(phase.PhaseId, next, reason).ConfigureAwait(false);
+        return await TransitionAsync(phase.PhaseId, next, reason).ConfigureAwait(false);
     }
 
     /// <summary>A call that waits out an open breaker (cancellable at any moment) instead of failing the phase.</summary>
@@ -212,5 +235,9 @@ public sealed class PhaseRunner(
     {
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Join(" | ", lines.TakeLast(5));
+    }
+
+    private sealed class LeaseLostException : Exception
+    {
     }
 }

@@ -142,12 +142,19 @@ public sealed class RunDriver(
                     return await EndAsync(run, RunStatus.BudgetExceeded, result.Reason!).ConfigureAwait(false);
                 case PhaseResultKind.Aborted:
                     return await EndAsync(run, RunStatus.Aborted, "aborted by operator").ConfigureAwait(false);
+                case PhaseResultKind.Stopped when control.LeaseLost:
+                    return LeaseLostOutcome(runId);
                 case PhaseResultKind.Stopped:
                     await states.TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator; resume with autopack execute").ConfigureAwait(false);
                     return (0, $"run {runId} PAUSED; resume with: autopack execute --run-id {runId}");
                 case PhaseResultKind.LeaseLost:
-                    return (6, $"run {runId}: lease lost to another executor; stopped without further writes");
+                    return LeaseLostOutcome(runId);
             }
+        }
+
+        if (control.LeaseLost)
+        {
+            return LeaseLostOutcome(runId);
         }
 
         if (control.Request == ControlRequest.Abort)
@@ -192,8 +199,16 @@ public sealed class RunDriver(
         }
     }
 
+    private static (int Code, string Message) LeaseLostOutcome(string runId) =>
+        (6, $"run {runId}: lease lost to another executor; stopped without further writes");
+
     private async Task<(int Code, string Message)> EndAsync(RunRow run, RunStatus status, string? reason)
     {
+        if (control.LeaseLost)
+        {
+            return LeaseLostOutcome(run.RunId);
+        }
+
         var ended = await states.TransitionRunAsync(run.RunId, status, reason).ConfigureAwait(false);
         if (status != RunStatus.DoneSuccess)
         {

@@ -216,4 +216,14 @@ public class TokenBudgetTests
         Assert.That(ledger.UsedFraction, Is.EqualTo(0.12).Within(1e-9));
         Assert.That(() => ledger.Reserve(10).Settle(10, 11), Throws.TypeOf<ArgumentOutOfRangeException>());
     }
+
+    [Test]
+    public void TryReserve_PhaseAndRunExhaustedTogether_RefusalNamesTheRun()
+    {
+        // Equal headroom: the run is at its cap, which the SPEC stops as BUDGET_EXCEEDED, not a phase failure.
+        var decision = TokenBudget.TryReserve(new BudgetLedger(1000, 900, 0), new BudgetLedger(1000, 900, 0), 90, 100, 50);
+
+        Assert.That(decision.Granted, Is.False);
+        Assert.That(decision.LimitingScope, Is.EqualTo(BudgetScope.Run));
+    }
 }
