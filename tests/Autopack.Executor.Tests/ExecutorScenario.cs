@@ -75,22 +75,5 @@ internal sealed class ExecutorScenario : IDisposable
         return command.ExecuteScalar()?.ToString() ?? "<null>";
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; false at the deadline.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(20);
-        }
-
-        return condition();
-    }
-
     public void Dispose() => Db.Dispose();
 }

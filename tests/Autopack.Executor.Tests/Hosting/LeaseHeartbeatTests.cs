@@ -34,7 +34,7 @@ public sealed class LeaseHeartbeatTests
         using var scenario = new ExecutorScenario();
         await using var executor = await HeartbeatExecutor.StartAsync(scenario, "hb-run");
 
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => scenario.Db.Scalar("SELECT count(*) FROM circuit_breakers") == 1, TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await Eventually.TrueAsync(() => scenario.Db.Scalar("SELECT count(*) FROM circuit_breakers") == 1, TimeSpan.FromSeconds(5)), Is.True);
         Assert.Multiple(() =>
         {
             Assert.That(scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'"), Is.EqualTo("closed"));
@@ -51,11 +51,11 @@ public sealed class LeaseHeartbeatTests
         await executor.TripBreakerAsync();
 
         Assert.That(
-            await ExecutorScenario.EventuallyAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
+            await Eventually.TrueAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
             Is.True,
             "the open breaker should be published to circuit_breakers");
         Assert.That(
-            await ExecutorScenario.EventuallyAsync(() => scenario.Db.Scalar("SELECT failure_count FROM circuit_breakers WHERE name = 'flaky'") == TripFast.MinimumThroughput, TimeSpan.FromSeconds(3)),
+            await Eventually.TrueAsync(() => scenario.Db.Scalar("SELECT failure_count FROM circuit_breakers WHERE name = 'flaky'") == TripFast.MinimumThroughput, TimeSpan.FromSeconds(3)),
             Is.True,
             "within a heartbeat the published failure count should be the failures that opened the breaker");
         Assert.That(scenario.Text("SELECT opened_at FROM circuit_breakers WHERE name = 'flaky'"), Does.Match(@"^\d{4}-\d\d-\d\dT"));
@@ -68,16 +68,16 @@ public sealed class LeaseHeartbeatTests
         await using var executor = await HeartbeatExecutor.StartAsync(scenario, "hb-run");
         await executor.TripBreakerAsync();
         Assert.That(
-            await ExecutorScenario.EventuallyAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
+            await Eventually.TrueAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
             Is.True);
 
         // What `autopack breakers reset` and POST /circuit-breakers/reset do: a separate BreakerStates on the same file.
         var marked = await new BreakerStates(scenario.Db.Database, TimeProvider.System).RequestResetAsync("flaky");
 
         Assert.That(marked, Is.EqualTo(1));
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => executor.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(5)), Is.True, "the executor should close its breaker");
+        Assert.That(await Eventually.TrueAsync(() => executor.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(5)), Is.True, "the executor should close its breaker");
         Assert.That(
-            await ExecutorScenario.EventuallyAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "closed", TimeSpan.FromSeconds(5)),
+            await Eventually.TrueAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "closed", TimeSpan.FromSeconds(5)),
             Is.True,
             "the closed state should be published");
         executor.Provider.Healthy = true;
@@ -98,10 +98,10 @@ public sealed class LeaseHeartbeatTests
         await using var executor = await HeartbeatExecutor.StartAsync(scenario, "hb-run");
         await executor.TripBreakerAsync();
         Assert.That(
-            await ExecutorScenario.EventuallyAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
+            await Eventually.TrueAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
             Is.True);
         await new BreakerStates(scenario.Db.Database, TimeProvider.System).RequestResetAsync("flaky");
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => executor.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await Eventually.TrueAsync(() => executor.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(5)), Is.True);
 
         await executor.TripBreakerAsync();
         await Task.Delay(TimeSpan.FromSeconds(2.5)); // two more heartbeats
@@ -122,13 +122,13 @@ public sealed class LeaseHeartbeatTests
         await first.TripBreakerAsync();
         await second.TripBreakerAsync();
         Assert.That(
-            await ExecutorScenario.EventuallyAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
+            await Eventually.TrueAsync(() => scenario.Text("SELECT state FROM circuit_breakers WHERE name = 'flaky'") == "open", TimeSpan.FromSeconds(5)),
             Is.True);
 
         await new BreakerStates(scenario.Db.Database, TimeProvider.System).RequestResetAsync("flaky");
 
         // Three heartbeats is ample for both executors to see the request.
-        await ExecutorScenario.EventuallyAsync(() => first.Pipelines.Snapshot("flaky").State == "closed" && second.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(3));
+        await Eventually.TrueAsync(() => first.Pipelines.Snapshot("flaky").State == "closed" && second.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(3));
         Assert.Multiple(() =>
         {
             Assert.That(first.Pipelines.Snapshot("flaky").State, Is.EqualTo("closed"), "executor of hb-run-a");

@@ -16,7 +16,7 @@ public class ControlFileProcessTests
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("stop-1").Phase("stop-1-a").Phase("stop-1-b").Build());
         using (var executor = s.StartExecutor(runId, SlowCallMs))
         {
-            Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("stop-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+            Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("stop-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
             await Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
 
             Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True, "executor exits after a stop");
@@ -40,12 +40,12 @@ public class ControlFileProcessTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("abort-1").Phase("abort-1-a").Phase("abort-1-b").Build());
         using var executor = s.StartExecutor(runId, 30_000);
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("abort-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("abort-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
         await Task.Delay(300); // well inside the 30 s provider call
 
         var clock = Stopwatch.StartNew();
         await Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
-        var aborted = await ExecutorScenario.EventuallyAsync(() => s.RunStatus(runId) == "ABORTED", TimeSpan.FromSeconds(5));
+        var aborted = await Eventually.TrueAsync(() => s.RunStatus(runId) == "ABORTED", TimeSpan.FromSeconds(5));
         var elapsed = clock.Elapsed;
 
         Assert.That(aborted, Is.True, executor.Output + executor.Error);
@@ -62,18 +62,18 @@ public class ControlFileProcessTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("to-1").Phase("to-1-a", maxAttempts: 2).Build());
         using var executor = s.StartExecutor(runId, 30_000);
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("to-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("to-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
         await Task.Delay(300);
 
         var clock = Stopwatch.StartNew();
         await Echo("timeout:to-1-a", Path.Combine(s.RunsDirectory, ".force_timeout"));
-        var timedOut = await ExecutorScenario.EventuallyAsync(
+        var timedOut = await Eventually.TrueAsync(
             () => s.Db.Scalar("SELECT count(*) FROM events WHERE phase_id='to-1-a' AND message LIKE '% -> TIMED_OUT%'") == 1, TimeSpan.FromSeconds(5));
         var elapsed = clock.Elapsed;
 
         Assert.That(timedOut, Is.True, executor.Output + executor.Error);
         Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(1)), "timeout takes effect within a second");
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.Text("SELECT attempts FROM phases WHERE phase_id='to-1-a'") == "2", TimeSpan.FromSeconds(5)), Is.True, "the retry policy starts attempt 2");
+        Assert.That(await Eventually.TrueAsync(() => s.Text("SELECT attempts FROM phases WHERE phase_id='to-1-a'") == "2", TimeSpan.FromSeconds(5)), Is.True, "the retry policy starts attempt 2");
         await Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
         Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
     }
@@ -86,12 +86,12 @@ public class ControlFileProcessTests
         var stopFile = Path.Combine(s.RunsDirectory, ".stop_executor");
         var abortFile = Path.Combine(s.RunsDirectory, ".abort_run");
         using var executor = s.StartExecutor(runId, 30_000);
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("mine-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("mine-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
 
         await Echo("stop:other-run", stopFile);
         await Echo("abort me please", abortFile);
 
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => !File.Exists(abortFile), TimeSpan.FromSeconds(5)), Is.True, "malformed content is consumed");
+        Assert.That(await Eventually.TrueAsync(() => !File.Exists(abortFile), TimeSpan.FromSeconds(5)), Is.True, "malformed content is consumed");
         Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind='control_malformed'"), Is.EqualTo(1));
         Assert.That(File.ReadAllText(stopFile).Trim(), Is.EqualTo("stop:other-run"), "another run's command is left for its executor");
         Assert.That(executor.HasExited, Is.False, "neither command stopped this executor");
@@ -107,7 +107,7 @@ public class ControlFileProcessTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("term-1").Phase("term-1-a").Build());
         using var executor = s.StartExecutor(runId, 30_000);
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("term-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("term-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
 
         executor.Terminate();
 
@@ -123,7 +123,7 @@ public class ControlFileProcessTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("cli-1").Phase("cli-1-a").Build());
         using var executor = s.StartExecutor(runId, 30_000);
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("cli-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("cli-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
 
         var (code, output, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(30), "runs", "stop", runId);
 

@@ -11,7 +11,7 @@ public class LeaseAndCrashProcessTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("lease-1").Phase("lease-1-a").Build());
         using var first = s.StartExecutor(runId, 30_000);
-        Assert.That(await ExecutorScenario.EventuallyAsync(() => s.PhaseStatus("lease-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, first.Output + first.Error);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("lease-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, first.Output + first.Error);
 
         var (code, _, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(30), "execute", "--run-id", runId);
 
@@ -69,7 +69,7 @@ public class LeaseAndCrashProcessTests
         for (var round = 0; round < 12 && s.RunStatus(runId) != "DONE_SUCCESS"; round++)
         {
             using var executor = s.StartExecutor(runId, offlineLatencyMs: 150);
-            Assert.That(await ExecutorScenario.EventuallyAsync(() => s.Db.Scalar($"SELECT count(*) FROM executor_leases WHERE pid={executor.Pid}") == 1 || executor.HasExited, TimeSpan.FromSeconds(20)), Is.True, executor.Error);
+            Assert.That(await Eventually.TrueAsync(() => s.Db.Scalar($"SELECT count(*) FROM executor_leases WHERE pid={executor.Pid}") == 1 || executor.HasExited, TimeSpan.FromSeconds(20)), Is.True, executor.Error);
             await Task.Delay(random.Next(50, 900));
             if (!executor.HasExited)
             {

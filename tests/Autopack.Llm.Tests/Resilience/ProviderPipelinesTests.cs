@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Llm.Tests.Support;
+using Autopack.Testing;
 using Polly.CircuitBreaker;
 
 namespace Autopack.Llm.Tests.Resilience;

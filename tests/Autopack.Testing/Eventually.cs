@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Autopack.Llm.Tests.Support;
+namespace Autopack.Testing;
 
 /// <summary>Polls a condition that another thread makes true (a callback, a background write).</summary>
 public static class Eventually
