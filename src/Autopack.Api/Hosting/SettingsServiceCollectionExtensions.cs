@@ -21,6 +21,7 @@ public static class SettingsServiceCollectionExtensions
 
         services.AddAutopackStorage(sp => sp.GetRequiredService<InstallationPaths>().DatabasePath);
         services.AddSingleton(sp => new RuntimeFolder(sp.GetRequiredService<InstallationPaths>().RunsDirectory));
+        services.AddSingleton<ControlRequests>();
         return services;
     }
 }

@@ -1,8 +1,5 @@
 using Autopack.Api.Database;
-using Autopack.Api.Errors;
 using Autopack.Api.Runs;
-using Autopack.Domain.Runs;
-using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -21,16 +18,7 @@ public static class PhasesApi
         return group;
     }
 
-    public static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> TimeoutPhase(
-        [FromRoute(Name = "phase_id")] string phaseId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken)
-    {
-        var phase = await store.FindPhaseAsync(phaseId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("phase", phaseId);
-        if (PhaseTransitions.IsTerminal(phase.Status))
-        {
-            return ApiProblems.Create(
-                StatusCodes.Status409Conflict, "Phase already ended", $"phase {phaseId} already ended ({phase.Status.ToName()})", "phase_id");
-        }
-
-        return RunsApi.AcceptControl(runtime, new ControlCommand(ControlKind.Timeout, phase.PhaseId), $"/runs/{Uri.EscapeDataString(phase.RunId)}/phases");
-    }
+    public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> TimeoutPhase(
+        [FromRoute(Name = "phase_id")] string phaseId, ControlRequests requests, CancellationToken cancellationToken) =>
+        RunsApi.RequestControlAsync(requests, new ControlCommand(ControlKind.Timeout, phaseId), cancellationToken);
 }

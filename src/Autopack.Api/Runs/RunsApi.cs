@@ -90,33 +90,31 @@ public static class RunsApi
         TypedResults.Ok(UsageView.From(await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false)));
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> StopRun(
-        [FromRoute(Name = "run_id")] string runId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken) =>
-        RequestControlAsync(ControlKind.Stop, runId, store, runtime, cancellationToken);
+        [FromRoute(Name = "run_id")] string runId, ControlRequests requests, CancellationToken cancellationToken) =>
+        RequestControlAsync(requests, new ControlCommand(ControlKind.Stop, runId), cancellationToken);
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> AbortRun(
-        [FromRoute(Name = "run_id")] string runId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken) =>
-        RequestControlAsync(ControlKind.Abort, runId, store, runtime, cancellationToken);
+        [FromRoute(Name = "run_id")] string runId, ControlRequests requests, CancellationToken cancellationToken) =>
+        RequestControlAsync(requests, new ControlCommand(ControlKind.Abort, runId), cancellationToken);
 
-    /// <summary>Writes a control file the way an operator's echo does (atomically); 202, since the executor acts on it.</summary>
-    public static Accepted<ControlAccepted> AcceptControl(RuntimeFolder runtime, ControlCommand command, string location)
+    /// <summary>
+    /// Writes the control file an operator would write with echo (atomically, through <see cref="ControlRequests"/>):
+    /// 202, since the executor acts on it; 409 when the run or phase already ended.
+    /// </summary>
+    public static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> RequestControlAsync(
+        ControlRequests requests, ControlCommand command, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(runtime);
-        ArgumentNullException.ThrowIfNull(command);
-        var path = runtime.WriteControlFile(command);
-        return TypedResults.Accepted(location, new ControlAccepted(ControlCommand.WordOf(command.Kind), command.TargetId, path, command.Content));
-    }
-
-    private static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> RequestControlAsync(
-        ControlKind kind, string runId, RunStore store, RuntimeFolder runtime, CancellationToken cancellationToken)
-    {
-        var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
-        if (RunTransitions.IsTerminal(run.Status))
+        ArgumentNullException.ThrowIfNull(requests);
+        var result = await requests.RequestAsync(command, cancellationToken).ConfigureAwait(false);
+        var isPhase = command.Kind == ControlKind.Timeout;
+        if (result.AlreadyEnded is { } ended)
         {
             return ApiProblems.Create(
-                StatusCodes.Status409Conflict, "Run already ended", $"run {runId} already ended ({run.Status.ToName()})", "run_id");
+                StatusCodes.Status409Conflict, isPhase ? "Phase already ended" : "Run already ended", ended, isPhase ? "phase_id" : "run_id");
         }
 
-        return AcceptControl(runtime, new ControlCommand(kind, run.RunId), $"/runs/{Uri.EscapeDataString(run.RunId)}");
+        var location = $"/runs/{Uri.EscapeDataString(result.RunId)}" + (isPhase ? "/phases" : string.Empty);
+        return TypedResults.Accepted(location, new ControlAccepted(ControlCommand.WordOf(command.Kind), command.TargetId, result.FilePath!, command.Content));
     }
 
     private static async Task<RunDetailView> DetailAsync(string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken)

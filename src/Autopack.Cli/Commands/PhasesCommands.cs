@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Autopack.Domain.Runs;
-using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 
 namespace Autopack.Cli.Commands;
@@ -16,14 +14,7 @@ public static class PhasesCommands
         CommandAction.Set(timeout, cwd, async (parse, ctx, ct) =>
         {
             var id = parse.GetRequiredValue(phaseId);
-            var phase = await new RunStore(ctx.MigratedDatabase(), ctx.Time).FindPhaseAsync(id, ct).ConfigureAwait(false)
-                ?? throw new NotFoundException("phase", id);
-            if (PhaseTransitions.IsTerminal(phase.Status))
-            {
-                throw new CliException($"phase {id} already ended ({phase.Status.ToName()})", 5);
-            }
-
-            var path = ctx.Runtime.WriteControlFile(new ControlCommand(ControlKind.Timeout, id));
+            var path = await ControlFileCommand.RequestAsync(ctx, new ControlCommand(ControlKind.Timeout, id), ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync($"wrote timeout:{id} to {path}").ConfigureAwait(false);
             return 0;
         });

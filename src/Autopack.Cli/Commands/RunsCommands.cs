@@ -118,14 +118,7 @@ public static class RunsCommands
         CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
             var id = parse.GetRequiredValue(runId);
-            var run = await new RunStore(ctx.MigratedDatabase(), ctx.Time).FindAsync(id, ct).ConfigureAwait(false)
-                ?? throw new NotFoundException("run", id);
-            if (RunTransitions.IsTerminal(run.Status))
-            {
-                throw new CliException($"run {id} already ended ({run.Status.ToName()})", 5);
-            }
-
-            var path = ctx.Runtime.WriteControlFile(new ControlCommand(kind, id));
+            var path = await ControlFileCommand.RequestAsync(ctx, new ControlCommand(kind, id), ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync($"wrote {ControlCommand.WordOf(kind)}:{id} to {path}").ConfigureAwait(false);
             return 0;
         });
