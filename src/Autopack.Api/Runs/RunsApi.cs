@@ -52,7 +52,7 @@ public static class RunsApi
         }
 
         var plan = PlanParser.Parse(json);
-        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), cancellationToken).ConfigureAwait(false);
+        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), cancellationToken: cancellationToken).ConfigureAwait(false);
         var view = await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/runs/{Uri.EscapeDataString(runId)}", view);
     }

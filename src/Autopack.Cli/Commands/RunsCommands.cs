@@ -36,7 +36,7 @@ public static class RunsCommands
             var plan = PlanParser.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false));
             var database = ctx.MigratedDatabase();
             var caps = new CapDefaults(ctx.Settings.RunTokenCap, ctx.Settings.PhaseCapPolicy);
-            var runId = await new RunStore(database, ctx.Time).CreateAsync(plan, caps, ct).ConfigureAwait(false);
+            var runId = await new RunStore(database, ctx.Time).CreateAsync(plan, caps, cancellationToken: ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync(runId).ConfigureAwait(false);
             return 0;
         });

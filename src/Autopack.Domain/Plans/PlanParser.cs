@@ -10,15 +10,20 @@ public static class PlanParser
 {
     public const int MaxPhases = 1000;
     public const int DefaultMaxAttempts = 3;
+    public const int MaxTurnsLimit = 200;
+    public const int MaxOfflineEdits = 200;
+    public const int MaxScopeGlobs = 64;
 
     private static readonly string[] Providers = ["offline", "openai", "anthropic"];
     private static readonly string[] Complexities = ["low", "medium", "high"];
-    private static readonly HashSet<string> RunFields = ["run_id", "goal", "token_cap", "tiers"];
+    private static readonly HashSet<string> RunFields = ["run_id", "goal", "token_cap", "tiers", "workspace"];
+    private static readonly HashSet<string> WorkspaceFields = ["repository", "base"];
+    private static readonly HashSet<string> OfflineEditFields = ["path", "content", "old", "new"];
     private static readonly HashSet<string> TierFields = ["name", "phases"];
     private static readonly HashSet<string> PhaseFields =
     [
         "phase_id", "phase_name", "goal", "category", "complexity", "max_attempts", "token_cap",
-        "provider", "verify", "verify_timeout_seconds", "offline_rejections",
+        "provider", "verify", "verify_timeout_seconds", "offline_rejections", "scope", "max_turns", "offline_edits",
     ];
 
     public static RunPlan Parse(string json)
@@ -46,6 +51,7 @@ public static class PlanParser
         var goal = run.RequiredString("goal");
         var tokenCap = run.OptionalCap("token_cap");
         var tierElements = run.RequiredArray("tiers");
+        var workspace = run.OptionalObject("workspace") is { } w ? ReadWorkspace(new ObjectReader(w, run.PathOf("workspace"), WorkspaceFields)) : null;
 
         var tiers = new List<TierPlan>();
         var seenPhaseIds = new HashSet<string>(StringComparer.Ordinal);
@@ -76,8 +82,11 @@ public static class PlanParser
             tiers.Add(new TierPlan(name, phases));
         }
 
-        return new RunPlan(runId, goal, tokenCap, tiers);
+        return new RunPlan(runId, goal, tokenCap, tiers) { Workspace = workspace };
     }
+
+    private static WorkspacePlan ReadWorkspace(ObjectReader workspace) =>
+        new(workspace.OptionalString("repository"), workspace.OptionalString("base"));
 
     private static PhasePlan ReadPhase(ObjectReader phase)
     {
@@ -105,7 +114,80 @@ public static class PlanParser
             Provider: provider,
             Verify: phase.OptionalString("verify"),
             VerifyTimeoutSeconds: phase.OptionalInt("verify_timeout_seconds", 1, 86_400),
-            OfflineRejections: phase.OptionalInt("offline_rejections", 0, 100) ?? 0);
+            OfflineRejections: phase.OptionalInt("offline_rejections", 0, 100) ?? 0)
+        {
+            Scope = ReadScope(phase),
+            MaxTurns = phase.OptionalInt("max_turns", 1, MaxTurnsLimit) ?? PhasePlan.DefaultMaxTurns,
+            OfflineEdits = ReadOfflineEdits(phase),
+        };
+    }
+
+    /// <summary>Globs relative to the worktree: an absolute one or one with a <c>..</c> segment could never match safely.</summary>
+    private static IReadOnlyList<string>? ReadScope(ObjectReader phase)
+    {
+        var globs = phase.OptionalArray("scope", MaxScopeGlobs);
+        if (globs is null)
+        {
+            return null;
+        }
+
+        var scope = new List<string>();
+        for (var i = 0; i < globs.Count; i++)
+        {
+            var path = $"{phase.PathOf("scope")}[{i}]";
+            if (globs[i].ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(globs[i].GetString()))
+            {
+                throw new PlanValidationException(path, "must be a non-empty string (a glob such as src/**)");
+            }
+
+            var glob = globs[i].GetString()!;
+            if (glob.StartsWith('/') || glob.Split('/', '\\').Contains(".."))
+            {
+                throw new PlanValidationException(path, "must be relative to the workspace, without '..'");
+            }
+
+            scope.Add(glob);
+        }
+
+        return scope;
+    }
+
+    private static IReadOnlyList<OfflineEdit> ReadOfflineEdits(ObjectReader phase)
+    {
+        var items = phase.OptionalArray("offline_edits", MaxOfflineEdits);
+        if (items is null)
+        {
+            return [];
+        }
+
+        var edits = new List<OfflineEdit>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{phase.PathOf("offline_edits")}[{i}]";
+            var edit = new ObjectReader(items[i], path, OfflineEditFields);
+            var file = edit.RequiredString("path");
+            var content = edit.OptionalText("content");
+            var old = edit.OptionalText("old");
+            var replacement = edit.OptionalText("new");
+            if (content is not null && (old is not null || replacement is not null))
+            {
+                throw new PlanValidationException(path, "has either content (write_file) or old and new (replace_in_file), not both");
+            }
+
+            if (content is null && (old is null || replacement is null))
+            {
+                throw new PlanValidationException(path, "needs content (write_file) or old and new (replace_in_file)");
+            }
+
+            if (old is { Length: 0 })
+            {
+                throw new PlanValidationException(edit.PathOf("old"), "must not be empty");
+            }
+
+            edits.Add(new OfflineEdit(file, content, old, replacement));
+        }
+
+        return edits;
     }
 
     private sealed class ObjectReader
@@ -176,6 +258,49 @@ public static class PlanParser
             }
 
             return id;
+        }
+
+        /// <summary>A string that may be empty or whitespace (file content), unlike <see cref="OptionalString"/>.</summary>
+        public string? OptionalText(string name)
+        {
+            if (!TryGet(name, out var value))
+            {
+                return null;
+            }
+
+            return value.ValueKind == JsonValueKind.String
+                ? value.GetString()!
+                : throw new PlanValidationException(PathOf(name), $"must be a string, not {Describe(value)}");
+        }
+
+        public JsonElement? OptionalObject(string name)
+        {
+            if (!TryGet(name, out var value))
+            {
+                return null;
+            }
+
+            return value.ValueKind == JsonValueKind.Object
+                ? value
+                : throw new PlanValidationException(PathOf(name), $"must be an object, not {Describe(value)}");
+        }
+
+        public IReadOnlyList<JsonElement>? OptionalArray(string name, int maxItems)
+        {
+            if (!TryGet(name, out var value))
+            {
+                return null;
+            }
+
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw new PlanValidationException(PathOf(name), $"must be an array, not {Describe(value)}");
+            }
+
+            var items = value.EnumerateArray().ToList();
+            return items.Count <= maxItems
+                ? items
+                : throw new PlanValidationException(PathOf(name), $"has at most {maxItems} items, got {items.Count}");
         }
 
         public long? OptionalCap(string name)

@@ -44,6 +44,9 @@ public sealed class AutopackDbContext(DbContextOptions<AutopackDbContext> option
             run.Property(r => r.StartedAt).HasColumnName("started_at");
             run.Property(r => r.FinishedAt).HasColumnName("finished_at");
             run.Property(r => r.FailureReason).HasColumnName("failure_reason");
+            run.Property(r => r.Repository).HasColumnName("repository");
+            run.Property(r => r.BaseCommit).HasColumnName("base_commit");
+            run.Property(r => r.Branch).HasColumnName("branch");
             run.HasMany(r => r.Tiers).WithOne().HasForeignKey(t => t.RunId);
             run.HasMany(r => r.Phases).WithOne().HasForeignKey(p => p.RunId);
         });
@@ -81,6 +84,10 @@ public sealed class AutopackDbContext(DbContextOptions<AutopackDbContext> option
             phase.Property(p => p.StartedAt).HasColumnName("started_at");
             phase.Property(p => p.FinishedAt).HasColumnName("finished_at");
             phase.Property(p => p.FailureReason).HasColumnName("failure_reason");
+            phase.Property(p => p.Scope).HasColumnName("scope");
+            phase.Property(p => p.MaxTurns).HasColumnName("max_turns");
+            phase.Property(p => p.OfflineEdits).HasColumnName("offline_edits");
+            phase.Property(p => p.CommitSha).HasColumnName("commit_sha");
         });
 
         modelBuilder.Entity<UsageEventRow>(usage =>

@@ -46,4 +46,15 @@ public sealed class PhaseRow
     public DateTime? FinishedAt { get; set; }
 
     public string? FailureReason { get; set; }
+
+    /// <summary>The plan's <c>scope</c> globs as a JSON array; null: the whole worktree.</summary>
+    public string? Scope { get; set; }
+
+    public int MaxTurns { get; set; } = 30;
+
+    /// <summary>The plan's <c>offline_edits</c> as a JSON array; null: none.</summary>
+    public string? OfflineEdits { get; set; }
+
+    /// <summary>The commit an approved phase became on the run branch.</summary>
+    public string? CommitSha { get; set; }
 }

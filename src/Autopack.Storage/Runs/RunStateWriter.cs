@@ -54,7 +54,23 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
     /// current attempt when it was interrupted (stop, executor crash) rather than failed, so interruptions never
     /// use up a phase's attempts.
     /// </summary>
-    public async Task<PhaseRow> TransitionPhaseAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false, CancellationToken cancellationToken = default)
+    public Task<PhaseRow> TransitionPhaseAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false, CancellationToken cancellationToken = default) =>
+        TransitionPhaseCoreAsync(phaseId, to, reason, refundAttempt, null, cancellationToken);
+
+    /// <summary>Marks a phase COMPLETE together with the commit it became on the run branch.</summary>
+    public Task<PhaseRow> CompletePhaseAsync(string phaseId, string commitSha, CancellationToken cancellationToken = default) =>
+        TransitionPhaseCoreAsync(phaseId, PhaseStatus.Complete, null, false, commitSha, cancellationToken);
+
+    /// <summary>Records the commit an initialised repository's run branch starts from, once it is known.</summary>
+    public async Task SetBaseCommitAsync(string runId, string baseCommit, CancellationToken cancellationToken = default)
+    {
+        await using var db = database.CreateContext();
+        await db.Runs.Where(r => r.RunId == runId && r.BaseCommit == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.BaseCommit, baseCommit), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PhaseRow> TransitionPhaseCoreAsync(
+        string phaseId, PhaseStatus to, string? reason, bool refundAttempt, string? commitSha, CancellationToken cancellationToken)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -89,12 +105,18 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
             phase.FailureReason = null;
         }
 
+        if (commitSha is not null)
+        {
+            phase.CommitSha = commitSha;
+        }
+
         db.Events.Add(new EventRow
         {
             RunId = phase.RunId,
             PhaseId = phaseId,
             Kind = "phase_status",
             Message = $"{from.ToName()} -> {to.ToName()}" + (to == PhaseStatus.Executing ? $" (attempt {phase.Attempts}/{phase.MaxAttempts})" : string.Empty)
+                + (commitSha is null ? string.Empty : $" as commit {commitSha[..Math.Min(12, commitSha.Length)]}")
                 + (reason is null ? string.Empty : $": {reason}"),
             CreatedAt = now,
         });

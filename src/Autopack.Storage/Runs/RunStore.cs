@@ -13,8 +13,11 @@ namespace Autopack.Storage.Runs;
 /// </summary>
 public sealed class RunStore(SqliteDatabase database, TimeProvider time)
 {
-    /// <summary>Stores the plan as a QUEUED run in one transaction and returns its id.</summary>
-    public async Task<string> CreateAsync(RunPlan plan, CapDefaults caps, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores the plan as a QUEUED run in one transaction and returns its id. <paramref name="origin"/> is the plan's
+    /// workspace as checked by the caller (null: the executor initialises an empty repository for the run).
+    /// </summary>
+    public async Task<string> CreateAsync(RunPlan plan, CapDefaults caps, WorkspaceOrigin? origin = null, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var runId = plan.RunId ?? GenerateRunId(now);
@@ -33,6 +36,9 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
             Goal = plan.Goal,
             TokenCap = plan.TokenCap ?? caps.RunTokenCap,
             CreatedAt = now,
+            Repository = origin?.Repository,
+            BaseCommit = origin?.BaseCommit,
+            Branch = BranchOf(runId),
         };
         db.Runs.Add(run);
 
@@ -66,6 +72,9 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
                     TokenCap = caps.PhaseCaps.CapFor(phase.Category, phase.TokenCap),
                     MaxAttempts = phase.MaxAttempts,
                     CreatedAt = now,
+                    Scope = PhaseColumns.ScopeJson(phase.Scope),
+                    MaxTurns = phase.MaxTurns,
+                    OfflineEdits = PhaseColumns.OfflineEditsJson(phase.OfflineEdits),
                 });
             }
         }
@@ -97,6 +106,9 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return runId;
     }
+
+    /// <summary>The branch a run's commits go to.</summary>
+    public static string BranchOf(string runId) => $"autopack/{runId}";
 
     public async Task<RunRow?> FindAsync(string runId, CancellationToken cancellationToken = default)
     {
