@@ -40,7 +40,7 @@ public sealed class CommandRunner
         await using (log)
         {
             var output = new OutputCapture(options.MaxOutputChars, log);
-            var outcome = await ExecuteAsync(
+            var outcome = await ExecuteCoreAsync(
                 program,
                 arguments,
                 workingDirectory,
@@ -95,8 +95,19 @@ public sealed class CommandRunner
         return result;
     }
 
-    /// <summary>Runs a program with the given output targets; the core every public overload shares.</summary>
-    internal static async Task<ProcessOutcome> ExecuteAsync(
+    /// <summary>Runs a program with the given output targets (git keeps stdout apart from stderr).</summary>
+    internal Task<ProcessOutcome> ExecuteAsync(
+        string program,
+        IReadOnlyList<string> arguments,
+        string workingDirectory,
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string?> environment,
+        PipeTarget standardOutput,
+        PipeTarget standardError,
+        CancellationToken cancellationToken) =>
+        ExecuteCoreAsync(program, arguments, workingDirectory, timeout, environment, standardOutput, standardError, cancellationToken);
+
+    private static async Task<ProcessOutcome> ExecuteCoreAsync(
         string program,
         IReadOnlyList<string> arguments,
         string workingDirectory,
