@@ -12,67 +12,56 @@ internal static class RealPath
     public static string Resolve(string absolutePath)
     {
         var full = Path.GetFullPath(absolutePath);
-        return TryWalk("/", Split(full), _ => true, out var result, out _) ? result : full;
+        var links = 0;
+        return Walk("/", Split(full), _ => true, ref links, out var result, out _) ? result : full;
     }
 
     public static string[] Split(string path) =>
         path.Split('/', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>
-    /// Walks <paramref name="segments"/> from the real folder <paramref name="start"/>, following symlinks,
-    /// and calls <paramref name="allowed"/> on every place reached. False (with <paramref name="refusedAt"/>)
-    /// when a place is not allowed or the links loop.
+    /// Walks <paramref name="segments"/> from the real folder <paramref name="start"/>, following symlinks, and
+    /// calls <paramref name="allowed"/> on every place reached (a symlink's place is its fully resolved target).
+    /// False (with <paramref name="refusedAt"/>) when a place is not allowed or the links loop.
     /// </summary>
     public static bool TryWalk(
         string start, IEnumerable<string> segments, Func<string, bool> allowed, out string result, out string? refusedAt)
     {
-        var pending = new Stack<string>(segments.Reverse());
+        var links = 0;
+        return Walk(start, segments, allowed, ref links, out result, out refusedAt);
+    }
+
+    private static bool Walk(
+        string start, IEnumerable<string> segments, Func<string, bool> allowed, ref int links, out string result, out string? refusedAt)
+    {
         var current = start;
         var exists = true;
-        var links = 0;
         refusedAt = null;
-        while (pending.Count > 0)
+        foreach (var segment in segments)
         {
-            var segment = pending.Pop();
             if (segment is "" or ".")
             {
                 continue;
             }
 
-            string next;
-            if (segment == "..")
+            var next = segment == ".." ? Path.GetDirectoryName(current) ?? "/" : Path.Join(current, segment);
+            var target = exists && segment != ".." ? LinkTarget(next) : null;
+            if (target is not null)
             {
-                next = Path.GetDirectoryName(current) ?? "/";
-            }
-            else
-            {
-                next = Path.Join(current, segment);
-                var target = exists ? LinkTarget(next) : null;
-                if (target is not null)
+                // The target is resolved completely first (links inside it too), and only then judged: an absolute
+                // target passes through "/" on its way back into the worktree.
+                if (++links > MaxLinks
+                    || !Walk("/", Split(Path.GetFullPath(target, current)), _ => true, ref links, out var resolved, out _))
                 {
-                    if (++links > MaxLinks)
-                    {
-                        refusedAt = next;
-                        result = next;
-                        return false;
-                    }
-
-                    if (Path.IsPathRooted(target))
-                    {
-                        current = "/";
-                    }
-
-                    foreach (var part in Split(target).Reverse())
-                    {
-                        pending.Push(part);
-                    }
-
-                    continue;
+                    refusedAt = next;
+                    result = next;
+                    return false;
                 }
 
-                exists = exists && Path.Exists(next);
+                next = resolved;
             }
 
+            exists = exists && Path.Exists(next);
             if (!allowed(next))
             {
                 refusedAt = next;
