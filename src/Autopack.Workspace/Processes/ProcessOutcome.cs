@@ -1,0 +1,4 @@
+namespace Autopack.Workspace.Processes;
+
+/// <summary>How a process ended, without its output.</summary>
+internal sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Duration);
