@@ -74,6 +74,32 @@ public sealed class AnthropicMessagesProviderTests
     }
 
     [Test]
+    public async Task CompleteAsync_ReplyWithCacheTokens_CountsCacheWritesAndReadsAsPrompt()
+    {
+        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicToolUseReply("toolu_1", "finish", """{"summary":"done"}""", 100, 12, cacheCreation: 20, cacheRead: 3000)));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var response = await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 100), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.PromptTokens, Is.EqualTo(100 + 20 + 3000));
+            Assert.That(response.CompletionTokens, Is.EqualTo(12));
+        });
+    }
+
+    [Test]
+    public void CompleteAsync_NegativeUsage_ThrowsMalformedResponse()
+    {
+        server.Enqueue(ScriptedReply.Json("""{"id":"m","type":"message","role":"assistant","model":"c","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":-3,"output_tokens":1}}"""));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
+
+        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse));
+    }
+
+    [Test]
     public async Task CompleteAsync_NoApiKey_StillSendsVersionButNoKey()
     {
         server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("ok", 1, 1)));
@@ -89,6 +115,7 @@ public sealed class AnthropicMessagesProviderTests
         });
     }
 
+    [TestCase(408, ProviderErrorKind.Timeout, true)]
     [TestCase(429, ProviderErrorKind.RateLimited, true)]
     [TestCase(500, ProviderErrorKind.ServerError, true)]
     [TestCase(503, ProviderErrorKind.ServerError, true)]
@@ -108,6 +135,7 @@ public sealed class AnthropicMessagesProviderTests
             Assert.That(ex.IsTransient, Is.EqualTo(transient));
             Assert.That(ex.StatusCode, Is.EqualTo(status));
             Assert.That(ex.Provider, Is.EqualTo("anthropic"));
+            Assert.That(ex.Message, Does.Contain($"HTTP {status}").And.Contain("nope"));
         });
     }
 

@@ -190,6 +190,23 @@ public sealed class ProviderPipelinesTests
         Assert.That(await Eventually.TrueAsync(() => changes.Any(c => c is { Name: "openai", State: "open" })), Is.True, "StateChanged should report the opening");
     }
 
+    [Test]
+    public async Task ExecuteAsync_BreakerOpen_ThrowsProviderUnavailableNamingTheProviderAndWhenItRetries()
+    {
+        await using var pipelines = NewPipelines(Fast);
+        await OpenBreakerAsync(pipelines);
+
+        var ex = Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Provider, Is.EqualTo("openai"));
+            Assert.That(ex.RetryAfter, Is.Not.Null.And.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(Fast.BreakDuration));
+            Assert.That(ex.GetType().Assembly, Is.EqualTo(typeof(ProviderException).Assembly), "no Polly type leaves Llm");
+            Assert.That(ex.Message, Does.Contain("openai").And.Contain("circuit breaker is open"));
+        });
+    }
+
     /// <summary>The executor publishes the snapshot StateChanged carries; it must count the failure that opened the breaker.</summary>
     [Test]
     public async Task StateChanged_BreakerOpens_SnapshotCountsEveryFailureThatOpenedIt()
