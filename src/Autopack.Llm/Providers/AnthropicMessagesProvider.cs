@@ -59,7 +59,8 @@ public sealed class AnthropicMessagesProvider : ILlmProvider
     private static ProviderException? Translate(Exception error) => error switch
     {
         AnthropicApiException ex => ChatClientCall.FromStatus(ProviderName, (int)ex.StatusCode, ex.ResponseBody, ex),
-        AnthropicIOException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.InnerException.Message}", null, ex),
+        // Its InnerException property throws when there is none, hence the base class's.
+        AnthropicIOException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {((Exception)ex).InnerException?.Message ?? ex.Message}", null, ex),
         AnthropicInvalidDataException ex => ChatClientCall.Malformed(ProviderName, $"reply is not the wire format ({ex.Message})", ex),
         HttpRequestException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
         _ => null,
