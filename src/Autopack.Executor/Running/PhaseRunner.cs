@@ -8,7 +8,6 @@ using Autopack.Storage.Entities;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Microsoft.Extensions.Logging;
-using Polly.CircuitBreaker;
 using EventLog = Autopack.Storage.Events.EventLog;
 
 namespace Autopack.Executor.Running;
@@ -207,7 +206,7 @@ public sealed class PhaseRunner(
 
                 return result;
             }
-            catch (BrokenCircuitException ex)
+            catch (ProviderUnavailableException ex)
             {
                 var wait = ex.RetryAfter is { } after && after > TimeSpan.Zero ? (after < MaxBreakerWait ? after : MaxBreakerWait) : TimeSpan.FromSeconds(1);
                 if (!waiting)

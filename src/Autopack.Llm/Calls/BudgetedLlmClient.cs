@@ -19,14 +19,29 @@ public sealed class BudgetedLlmClient(
     PromptTokenCounter counter,
     AutopackSettings settings)
 {
+    /// <summary>The one-shot shape: a system and a user prompt, no tools.</summary>
     /// <exception cref="BudgetRefusedException">the budget has nothing useful left.</exception>
-    public async Task<LlmCallResult> CallAsync(CallTarget target, string role, string systemPrompt, string userPrompt, bool offlineReject, CancellationToken cancellationToken)
+    public Task<LlmCallResult> CallAsync(CallTarget target, string role, string systemPrompt, string userPrompt, bool offlineReject, CancellationToken cancellationToken) =>
+        CallAsync(target, LlmRequest.FromPrompts(role, systemPrompt, userPrompt, settings.MaxOutputTokens, offlineReject), cancellationToken);
+
+    /// <summary>
+    /// One provider call (one agent turn): the whole request (conversation and tool definitions) is counted and
+    /// reserved with the output's worst case, the call is sent with max output shrunk to what was granted, and the
+    /// reservation is settled to the reported usage (released when the call fails or is cancelled).
+    /// <see cref="LlmRequest.MaxOutputTokens"/> is the most the caller wants; the settings' maximum caps it.
+    /// </summary>
+    /// <exception cref="BudgetRefusedException">the budget has nothing useful left.</exception>
+    /// <exception cref="ProviderUnavailableException">the provider's breaker is open.</exception>
+    public async Task<LlmCallResult> CallAsync(CallTarget target, LlmRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(request);
         var provider = providers.Get(target.Provider);
-        var promptTokens = counter.CountPrompt(systemPrompt, userPrompt);
+        var promptTokens = counter.CountRequest(request);
+        var maxOutput = Math.Min(request.MaxOutputTokens, settings.MaxOutputTokens);
+        var minOutput = Math.Min(settings.MinOutputTokens, maxOutput);
         var reservation = await ledger.ReserveAsync(
-            target.RunId, target.PhaseId, promptTokens, settings.MaxOutputTokens, settings.MinOutputTokens, target.OwnerId, cancellationToken).ConfigureAwait(false);
+            target.RunId, target.PhaseId, promptTokens, maxOutput, minOutput, target.OwnerId, cancellationToken).ConfigureAwait(false);
         if (!reservation.Granted)
         {
             throw new BudgetRefusedException(reservation.Decision.LimitingScope!.Value, reservation.Decision.Reason!);
@@ -35,8 +50,8 @@ public sealed class BudgetedLlmClient(
         LlmResponse response;
         try
         {
-            var request = new LlmRequest(role, systemPrompt, userPrompt, (int)reservation.Decision.MaxOutputTokens, offlineReject);
-            response = await pipelines.ExecuteAsync(provider, request, cancellationToken).ConfigureAwait(false);
+            var granted = request with { MaxOutputTokens = (int)reservation.Decision.MaxOutputTokens };
+            response = await pipelines.ExecuteAsync(provider, granted, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -45,8 +60,8 @@ public sealed class BudgetedLlmClient(
             throw;
         }
 
-        var usage = new UsageRecord(target.PhaseName, provider.Name, response.Model, role, response.PromptTokens, response.CompletionTokens);
+        var usage = new UsageRecord(target.PhaseName, provider.Name, response.Model, request.Role, response.PromptTokens, response.CompletionTokens);
         var settlement = await ledger.SettleAsync(reservation, usage, CancellationToken.None).ConfigureAwait(false);
-        return new LlmCallResult(response.Text, response.Model, settlement, reservation.Decision.Shrunk);
+        return new LlmCallResult(response, settlement, reservation.Decision.Shrunk);
     }
 }

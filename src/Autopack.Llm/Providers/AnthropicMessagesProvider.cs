@@ -1,16 +1,47 @@
-using System.Text;
-using System.Text.Json;
+using Anthropic;
+using Anthropic.Core;
+using Anthropic.Exceptions;
 using Autopack.Domain.Settings;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Autopack.Llm.Providers;
 
 /// <summary>
-/// An Anthropic Messages API client: POST <c>{base}/v1/messages</c> with <c>x-api-key</c> and
-/// <c>anthropic-version</c>; usage from <c>usage.input_tokens</c>/<c>usage.output_tokens</c>.
+/// An Anthropic Messages API client on the official Anthropic SDK and its Microsoft.Extensions.AI adapter: POST
+/// <c>{base}/v1/messages</c> with native <c>tools</c> / <c>tool_use</c> / <c>tool_result</c> blocks; usage is
+/// <c>input_tokens</c> plus the cache writes and reads as prompt, <c>output_tokens</c> as completion. The SDK's
+/// retries are off: the provider's Polly pipeline is the one resilience layer.
 /// </summary>
-public sealed class AnthropicMessagesProvider(HttpClient client, string model, string? apiKey) : ILlmProvider
+public sealed class AnthropicMessagesProvider : ILlmProvider
 {
+    public const string ProviderName = "anthropic";
+
+    /// <summary>Longer than any attempt timeout of the pipeline, which is the one that gives up.</summary>
+    private static readonly TimeSpan SdkTimeout = TimeSpan.FromHours(1);
+
+    private readonly IChatClient chat;
+
+    public AnthropicMessagesProvider(HttpClient client, string model, string? apiKey)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        Model = model;
+        var sdk = new AnthropicClient(new ClientOptions
+        {
+            HttpClient = client,
+            BaseUrl = (client.BaseAddress?.ToString() ?? "https://api.anthropic.com").TrimEnd('/'),
+
+            // Set even when null: null means "no key", where unset would read ANTHROPIC_API_KEY from the environment.
+            ApiKey = apiKey,
+            MaxRetries = 0,
+
+            // Set, so the pipeline's attempt timeout decides: left null, the SDK derives one from max_tokens
+            // (30 s to 10 min) and refuses outright a non-streaming call whose max_tokens implies more.
+            Timeout = SdkTimeout,
+        });
+        chat = sdk.AsIChatClient(model);
+    }
+
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
     public AnthropicMessagesProvider(HttpClient client, AutopackSettings settings)
@@ -18,52 +49,20 @@ public sealed class AnthropicMessagesProvider(HttpClient client, string model, s
     {
     }
 
-    public const string ProviderName = "anthropic";
-    public const string ApiVersion = "2023-06-01";
-
     public string Name => ProviderName;
 
-    public string Model => model;
+    public string Model { get; }
 
-    public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+    public Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken) =>
+        ChatClientCall.SendAsync(chat, Name, Model, request, Translate, cancellationToken);
+
+    private static ProviderException? Translate(Exception error) => error switch
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var body = new Dictionary<string, object>
-        {
-            ["model"] = model,
-            ["max_tokens"] = request.MaxOutputTokens,
-            ["system"] = request.SystemPrompt,
-            ["messages"] = new object[] { new Dictionary<string, string> { ["role"] = "user", ["content"] = request.UserPrompt } },
-        };
-        using var json = await ProviderHttp.PostJsonAsync(client, Name, "v1/messages", body, message =>
-        {
-            if (apiKey is not null)
-            {
-                message.Headers.Add("x-api-key", apiKey);
-            }
-
-            message.Headers.Add("anthropic-version", ApiVersion);
-        }, cancellationToken).ConfigureAwait(false);
-
-        var root = json.RootElement;
-        var content = ProviderHttp.Path(Name, root, "content");
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            throw new ProviderException(Name, ProviderErrorKind.MalformedResponse, "reply's content is not an array");
-        }
-
-        var text = new StringBuilder();
-        foreach (var block in content.EnumerateArray())
-        {
-            if (block.TryGetProperty("type", out var type) && type.GetString() == "text" && block.TryGetProperty("text", out var t))
-            {
-                text.Append(t.GetString());
-            }
-        }
-
-        var input = ProviderHttp.Int64(Name, root, "usage", "input_tokens");
-        var output = ProviderHttp.Int64(Name, root, "usage", "output_tokens");
-        var replyModel = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : model;
-        return new LlmResponse(text.ToString(), input, output, replyModel);
-    }
+        AnthropicApiException ex => ChatClientCall.FromStatus(ProviderName, (int)ex.StatusCode, ex.ResponseBody, ex),
+        // Its InnerException property throws when there is none, hence the base class's.
+        AnthropicIOException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {((Exception)ex).InnerException?.Message ?? ex.Message}", null, ex),
+        AnthropicInvalidDataException ex => ChatClientCall.Malformed(ProviderName, $"reply is not the wire format ({ex.Message})", ex),
+        HttpRequestException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
+        _ => null,
+    };
 }

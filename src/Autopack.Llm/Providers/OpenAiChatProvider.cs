@@ -1,16 +1,47 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using Autopack.Domain.Settings;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
+using OpenAI.Chat;
 
 namespace Autopack.Llm.Providers;
 
 /// <summary>
-/// An OpenAI-compatible chat-completions client (OpenAI, vLLM, llama.cpp server, Ollama ...): POST
-/// <c>{base}/chat/completions</c>, usage from <c>usage.prompt_tokens</c>/<c>usage.completion_tokens</c>.
+/// An OpenAI-compatible chat-completions client (OpenAI, vLLM, llama.cpp server, Ollama ...) on the official OpenAI
+/// SDK through Microsoft.Extensions.AI: POST <c>{base}/chat/completions</c> with native <c>tools</c> /
+/// <c>tool_calls</c> / <c>tool</c> messages, usage from <c>usage.prompt_tokens</c>/<c>usage.completion_tokens</c>.
+/// The SDK's retries and network timeout are off: the provider's Polly pipeline is the one resilience layer.
 /// </summary>
-public sealed class OpenAiChatProvider(HttpClient client, string model, string? apiKey) : ILlmProvider
+public sealed class OpenAiChatProvider : ILlmProvider
 {
+    public const string ProviderName = "openai";
+
+    private readonly IChatClient chat;
+
+    public OpenAiChatProvider(HttpClient client, string model, string? apiKey)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        Model = model;
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = client.BaseAddress,
+            Transport = new HttpClientPipelineTransport(client),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = Timeout.InfiniteTimeSpan,
+        };
+
+        // Local servers (llama.cpp, Ollama) need no key, but the SDK's stable constructors insist on one: send none.
+        // (The constructor that takes an AuthenticationPolicy would say so directly, but it is marked experimental.)
+        if (apiKey is null)
+        {
+            options.AddPolicy(new WithoutAuthorizationPolicy(), PipelinePosition.BeforeTransport);
+        }
+
+        chat = new ChatClient(model, new ApiKeyCredential(apiKey ?? "no-key"), options).AsIChatClient();
+    }
+
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
     public OpenAiChatProvider(HttpClient client, AutopackSettings settings)
@@ -18,38 +49,40 @@ public sealed class OpenAiChatProvider(HttpClient client, string model, string? 
     {
     }
 
-    public const string ProviderName = "openai";
-
     public string Name => ProviderName;
 
-    public string Model => model;
+    public string Model { get; }
 
-    public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+    public Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken) =>
+        ChatClientCall.SendAsync(chat, Name, Model, request, Translate, cancellationToken);
+
+    private static ProviderException? Translate(Exception error) => error switch
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var body = new Dictionary<string, object>
-        {
-            ["model"] = model,
-            ["max_tokens"] = request.MaxOutputTokens,
-            ["messages"] = new object[]
-            {
-                new Dictionary<string, string> { ["role"] = "system", ["content"] = request.SystemPrompt },
-                new Dictionary<string, string> { ["role"] = "user", ["content"] = request.UserPrompt },
-            },
-        };
-        using var json = await ProviderHttp.PostJsonAsync(client, Name, "chat/completions", body, message =>
-        {
-            if (apiKey is not null)
-            {
-                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-            }
-        }, cancellationToken).ConfigureAwait(false);
+        // The SDK's transport reports a failed connection as a result without a status.
+        ClientResultException { Status: 0 } ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
+        ClientResultException ex => ChatClientCall.FromStatus(ProviderName, ex.Status, ex.GetRawResponse()?.Content?.ToString(), ex),
+        HttpRequestException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
 
-        var root = json.RootElement;
-        var text = ProviderHttp.Text(Name, root, "choices", "0", "message", "content");
-        var prompt = ProviderHttp.Int64(Name, root, "usage", "prompt_tokens");
-        var completion = ProviderHttp.Int64(Name, root, "usage", "completion_tokens");
-        var replyModel = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : model;
-        return new LlmResponse(text, prompt, completion, replyModel);
+        // The SDK reads the reply lazily and says so with these when a 2xx body is not chat-completions JSON
+        // (a string where a count belongs, no choices, a missing field).
+        InvalidOperationException or ArgumentOutOfRangeException or FormatException or KeyNotFoundException =>
+            ChatClientCall.Malformed(ProviderName, $"reply is not the chat-completions format ({error.Message})", error),
+        _ => null,
+    };
+
+    /// <summary>Takes the placeholder credential off the request (a local server without keys).</summary>
+    private sealed class WithoutAuthorizationPolicy : PipelinePolicy
+    {
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Remove("Authorization");
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Remove("Authorization");
+            return ProcessNextAsync(message, pipeline, currentIndex);
+        }
     }
 }

@@ -43,7 +43,8 @@ public sealed class ProviderPipelines : IAsyncDisposable
 
     /// <summary>
     /// Calls the provider through its pipeline. Throws <see cref="ProviderException"/> (a timeout included),
-    /// <see cref="BrokenCircuitException"/> while the breaker is open, or <see cref="OperationCanceledException"/>.
+    /// <see cref="ProviderUnavailableException"/> while the breaker is open or isolated, or
+    /// <see cref="OperationCanceledException"/>. No Polly type leaves this class.
     /// </summary>
     public async Task<LlmResponse> ExecuteAsync(ILlmProvider provider, LlmRequest request, CancellationToken cancellationToken)
     {
@@ -60,6 +61,15 @@ public sealed class ProviderPipelines : IAsyncDisposable
         catch (TimeoutRejectedException ex)
         {
             throw new ProviderException(provider.Name, ProviderErrorKind.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:F0}s", null, ex);
+        }
+        catch (IsolatedCircuitException ex)
+        {
+            // Held open by hand: no time at which it lets a call through.
+            throw new ProviderUnavailableException(provider.Name, null, ex);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            throw new ProviderUnavailableException(provider.Name, ex.RetryAfter, ex);
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Autopack.Llm.Providers;
+using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
 
 namespace Autopack.Llm.Tokens;
@@ -15,11 +18,72 @@ public sealed class PromptTokenCounter
     /// <summary>Tokens that prime the reply.</summary>
     public const int ReplyPriming = 3;
 
+    /// <summary>Tokens a tool call or a tool result costs beyond its name, id and JSON (its framing), an estimate.</summary>
+    public const int PerToolCallOverhead = 4;
+
+    /// <summary>Tokens a tool definition costs beyond its name, description and schema (its framing), an estimate.</summary>
+    public const int PerToolDefinitionOverhead = 8;
+
     private static readonly Lazy<Tokenizer> SharedTokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
 
-    public int Count(string text) => string.IsNullOrEmpty(text) ? 0 : SharedTokenizer.Value.CountTokens(text);
+    public int Count(string? text) => string.IsNullOrEmpty(text) ? 0 : SharedTokenizer.Value.CountTokens(text);
 
     /// <summary>Tokens of a system + user prompt as a chat request.</summary>
     public int CountPrompt(string systemPrompt, string userPrompt) =>
         Count(systemPrompt) + Count(userPrompt) + (2 * PerMessageOverhead) + ReplyPriming;
+
+    /// <summary>Tokens of a whole request: its conversation and its tool definitions (see <see cref="CountConversation"/>).</summary>
+    public int CountRequest(LlmRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return CountConversation(request.Messages, request.Tools);
+    }
+
+    /// <summary>
+    /// Tokens of a conversation as a chat request: every message's text, tool calls (name, id, JSON arguments) and
+    /// tool results (id, result), each message with its framing, plus the tool definitions (name, description,
+    /// schema JSON) and the reply priming. A system + user conversation without tools counts as <see cref="CountPrompt"/>.
+    /// </summary>
+    public int CountConversation(IEnumerable<ChatMessage> messages, IEnumerable<LlmTool> tools)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(tools);
+        var total = ReplyPriming;
+        foreach (var message in messages)
+        {
+            total += PerMessageOverhead + message.Contents.Sum(CountContent);
+        }
+
+        foreach (var tool in tools)
+        {
+            total += PerToolDefinitionOverhead + Count(tool.Name) + Count(tool.Description) + Count(tool.ParametersSchema.GetRawText());
+        }
+
+        return total;
+    }
+
+    /// <summary>A tool call as the model writes it: its name and JSON arguments.</summary>
+    public int CountToolCall(FunctionCallContent call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return PerToolCallOverhead + Count(call.CallId) + Count(call.Name) + Count(ArgumentsJson(call));
+    }
+
+    /// <summary>The arguments as the JSON object that goes on the wire.</summary>
+    private static string ArgumentsJson(FunctionCallContent call) => JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+
+    private int CountContent(AIContent content) => content switch
+    {
+        TextContent text => Count(text.Text),
+        FunctionCallContent call => CountToolCall(call),
+        FunctionResultContent result => PerToolCallOverhead + Count(result.CallId) + Count(ResultText(result.Result)),
+        _ => 0,
+    };
+
+    private static string ResultText(object? result) => result switch
+    {
+        null => "",
+        string text => text,
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+    };
 }

@@ -7,7 +7,6 @@ using Autopack.Storage.Breakers;
 using Autopack.Storage.Leases;
 using Autopack.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Polly.CircuitBreaker;
 
 namespace Autopack.Executor.Tests.Hosting;
 
@@ -26,7 +25,7 @@ public sealed class LeaseHeartbeatTests
         AttemptTimeout = TimeSpan.FromSeconds(5),
     };
 
-    private static readonly LlmRequest Request = new("builder", "s", "u", 16);
+    private static readonly LlmRequest Request = LlmRequest.FromPrompts("builder", "s", "u", 16);
 
     [Test]
     public async Task ExecuteAsync_LeaseHeld_PublishesEveryBreakerAsClosedWithTheExecutorsPid()
@@ -146,7 +145,7 @@ public sealed class LeaseHeartbeatTests
         public string Model => "flaky-1";
 
         public Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken) => Healthy
-            ? Task.FromResult(new LlmResponse("ok", 1, 1, Model))
+            ? Task.FromResult(LlmResponse.FromText("ok", 1, 1, Model))
             : Task.FromException<LlmResponse>(new ProviderException(Name, ProviderErrorKind.ServerError, "HTTP 503: overloaded", 503));
     }
 
@@ -196,7 +195,7 @@ public sealed class LeaseHeartbeatTests
                 Assert.ThrowsAsync<ProviderException>(() => Pipelines.ExecuteAsync(Provider, Request, CancellationToken.None));
             }
 
-            Assert.ThrowsAsync<BrokenCircuitException>(() => Pipelines.ExecuteAsync(Provider, Request, CancellationToken.None));
+            Assert.ThrowsAsync<ProviderUnavailableException>(() => Pipelines.ExecuteAsync(Provider, Request, CancellationToken.None));
             await Task.Yield();
         }
 

@@ -50,7 +50,7 @@ public class BreakerPauseTests
             var n = Interlocked.Increment(ref calls);
             return n <= failures * 2
                 ? Task.FromException<LlmResponse>(new ProviderException(Name, ProviderErrorKind.ServerError, "HTTP 503: overloaded", 503))
-                : Task.FromResult(new LlmResponse(request.Role == "auditor" ? "APPROVED" : "done", 10, 5, Model));
+                : Task.FromResult(LlmResponse.FromText(request.Role == "auditor" ? "APPROVED" : "done", 10, 5, Model));
         }
     }
 }

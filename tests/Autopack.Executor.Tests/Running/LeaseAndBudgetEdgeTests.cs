@@ -57,10 +57,10 @@ public class LeaseAndBudgetEdgeTests
             {
                 // The reply is already here when the heartbeat marks the lease lost.
                 control.MarkLeaseLost();
-                return Task.FromResult(new LlmResponse("APPROVED", 10, 5, Model));
+                return Task.FromResult(LlmResponse.FromText("APPROVED", 10, 5, Model));
             }
 
-            return Task.FromResult(new LlmResponse("done", 10, 5, Model));
+            return Task.FromResult(LlmResponse.FromText("done", 10, 5, Model));
         }
     }
 }

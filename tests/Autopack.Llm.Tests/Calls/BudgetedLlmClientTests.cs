@@ -3,7 +3,6 @@ using Autopack.Llm.Calls;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Tests.Support;
 using Autopack.Testing;
-using Polly.CircuitBreaker;
 
 namespace Autopack.Llm.Tests.Calls;
 
@@ -77,7 +76,7 @@ public sealed class BudgetedLlmClientTests
         var provider = new ScriptedLlmProvider((_, _) =>
         {
             heldDuringCall = scenario.Db.Scalar("SELECT coalesce(sum(tokens), 0) FROM token_reservations WHERE run_id = 'r1' AND phase_id = 'p1'");
-            return Task.FromResult(new LlmResponse("ok", 10, 10, "m"));
+            return Task.FromResult(LlmResponse.FromText("ok", 10, 10, "m"));
         });
 
         await scenario.Client(provider).CallAsync(new CallTarget("r1", "p1", "p1", provider.Name, "owner-1"), "builder", System, User, false, CancellationToken.None);
@@ -220,7 +219,7 @@ public sealed class BudgetedLlmClientTests
             Assert.ThrowsAsync<ProviderException>(() => client.CallAsync(target, "builder", System, User, false, CancellationToken.None));
         }
 
-        Assert.ThrowsAsync<BrokenCircuitException>(() => client.CallAsync(target, "builder", System, User, false, CancellationToken.None));
+        Assert.ThrowsAsync<ProviderUnavailableException>(() => client.CallAsync(target, "builder", System, User, false, CancellationToken.None));
 
         Assert.That(scenario.Reservations, Is.Zero);
     }

@@ -34,7 +34,7 @@ public sealed class AnthropicMessagesProviderTests
         server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("done", 42, 7)));
         var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
 
-        await provider.CompleteAsync(new LlmRequest("auditor", "You are an auditor.", "Review this.", 777), CancellationToken.None);
+        await provider.CompleteAsync(LlmRequest.FromPrompts("auditor", "You are an auditor.", "Review this.", 777), CancellationToken.None);
 
         Assert.That(server.Received, Has.Count.EqualTo(1));
         var request = server.Received[0];
@@ -43,15 +43,17 @@ public sealed class AnthropicMessagesProviderTests
         {
             Assert.That(request.Method, Is.EqualTo("POST"));
             Assert.That(request.Path, Is.EqualTo("/v1/messages"));
-            Assert.That(request.Header("x-api-key"), Is.EqualTo("ak-test-key"));
-            Assert.That(request.Header("anthropic-version"), Is.EqualTo("2023-06-01"));
-            Assert.That(request.Header("Authorization"), Is.Null, "Anthropic authenticates with x-api-key, not Bearer");
+            // The official SDK sends the API key as a Bearer token and its own API version (a date).
+            Assert.That(request.Header("Authorization"), Is.EqualTo("Bearer ak-test-key"));
+            Assert.That(request.Header("anthropic-version"), Does.Match(@"^\d{4}-\d\d-\d\d$"));
             Assert.That(request.Body.GetProperty("model").GetString(), Is.EqualTo("claude-test"));
             Assert.That(request.Body.GetProperty("max_tokens").GetInt32(), Is.EqualTo(777));
-            Assert.That(request.Body.GetProperty("system").GetString(), Is.EqualTo("You are an auditor."));
+            // The SDK sends system and content as lists of text blocks (the API takes either shape).
+            Assert.That(request.Body.GetProperty("system")[0].GetProperty("type").GetString(), Is.EqualTo("text"));
+            Assert.That(request.Body.GetProperty("system")[0].GetProperty("text").GetString(), Is.EqualTo("You are an auditor."));
             Assert.That(messages.GetArrayLength(), Is.EqualTo(1));
             Assert.That(messages[0].GetProperty("role").GetString(), Is.EqualTo("user"));
-            Assert.That(messages[0].GetProperty("content").GetString(), Is.EqualTo("Review this."));
+            Assert.That(messages[0].GetProperty("content")[0].GetProperty("text").GetString(), Is.EqualTo("Review this."));
         });
     }
 
@@ -66,9 +68,35 @@ public sealed class AnthropicMessagesProviderTests
         server.Enqueue(ScriptedReply.Json(body));
         var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
 
-        var response = await provider.CompleteAsync(new LlmRequest("auditor", "s", "u", 100), CancellationToken.None);
+        var response = await provider.CompleteAsync(LlmRequest.FromPrompts("auditor", "s", "u", 100), CancellationToken.None);
 
-        Assert.That(response, Is.EqualTo(new LlmResponse("APPROVED. Looks good.", 900, 12, "claude-test-20260101")));
+        Assert.That((response.Text, response.PromptTokens, response.CompletionTokens, response.Model), Is.EqualTo(("APPROVED. Looks good.", 900L, 12L, "claude-test-20260101")));
+    }
+
+    [Test]
+    public async Task CompleteAsync_ReplyWithCacheTokens_CountsCacheWritesAndReadsAsPrompt()
+    {
+        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicToolUseReply("toolu_1", "finish", """{"summary":"done"}""", 100, 12, cacheCreation: 20, cacheRead: 3000)));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var response = await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 100), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.PromptTokens, Is.EqualTo(100 + 20 + 3000));
+            Assert.That(response.CompletionTokens, Is.EqualTo(12));
+        });
+    }
+
+    [Test]
+    public void CompleteAsync_NegativeUsage_ThrowsMalformedResponse()
+    {
+        server.Enqueue(ScriptedReply.Json("""{"id":"m","type":"message","role":"assistant","model":"c","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":-3,"output_tokens":1}}"""));
+        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
+
+        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse));
     }
 
     [Test]
@@ -77,15 +105,17 @@ public sealed class AnthropicMessagesProviderTests
         server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("ok", 1, 1)));
         var provider = new AnthropicMessagesProvider(client, "claude-test", apiKey: null);
 
-        await provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None);
+        await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
+            Assert.That(server.Received[0].Header("Authorization"), Is.Null);
             Assert.That(server.Received[0].Header("x-api-key"), Is.Null);
-            Assert.That(server.Received[0].Header("anthropic-version"), Is.EqualTo("2023-06-01"));
+            Assert.That(server.Received[0].Header("anthropic-version"), Does.Match(@"^\d{4}-\d\d-\d\d$"));
         });
     }
 
+    [TestCase(408, ProviderErrorKind.Timeout, true)]
     [TestCase(429, ProviderErrorKind.RateLimited, true)]
     [TestCase(500, ProviderErrorKind.ServerError, true)]
     [TestCase(503, ProviderErrorKind.ServerError, true)]
@@ -97,7 +127,7 @@ public sealed class AnthropicMessagesProviderTests
         server.Enqueue(ScriptedReply.Error(status, """{"type":"error","error":{"type":"overloaded_error","message":"nope"}}"""));
         var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
@@ -105,6 +135,7 @@ public sealed class AnthropicMessagesProviderTests
             Assert.That(ex.IsTransient, Is.EqualTo(transient));
             Assert.That(ex.StatusCode, Is.EqualTo(status));
             Assert.That(ex.Provider, Is.EqualTo("anthropic"));
+            Assert.That(ex.Message, Does.Contain($"HTTP {status}").And.Contain("nope"));
         });
     }
 
@@ -117,7 +148,7 @@ public sealed class AnthropicMessagesProviderTests
         server.Enqueue(ScriptedReply.Json(body));
         var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
 
         Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse));
     }
@@ -128,7 +159,7 @@ public sealed class AnthropicMessagesProviderTests
         using var closed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Autopack.Testing.FreePort.Next()}/") };
         var provider = new AnthropicMessagesProvider(closed, "claude-test", "ak-test-key");
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
 
         Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.Network));
     }

@@ -13,10 +13,10 @@ public sealed class OfflineProviderTests
     [Test]
     public async Task CompleteAsync_SamePromptTwice_GivesSameReplyAndCounts()
     {
-        var first = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
-        var second = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+        var first = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
+        var second = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
 
-        Assert.That(second, Is.EqualTo(first));
+        Assert.That((second.Text, second.PromptTokens, second.CompletionTokens, second.Model), Is.EqualTo((first.Text, first.PromptTokens, first.CompletionTokens, first.Model)));
     }
 
     [Test]
@@ -24,8 +24,8 @@ public sealed class OfflineProviderTests
     {
         var provider = NewProvider();
 
-        var first = await provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
-        var second = await provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal + "\nAnd a readme", 512), CancellationToken.None);
+        var first = await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
+        var second = await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal + "\nAnd a readme", 512), CancellationToken.None);
 
         Assert.That(second.Text, Is.Not.EqualTo(first.Text));
     }
@@ -33,7 +33,7 @@ public sealed class OfflineProviderTests
     [Test]
     public async Task CompleteAsync_Builder_ReportsUsageCountedWithTheRealTokenizer()
     {
-        var response = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+        var response = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
@@ -47,7 +47,7 @@ public sealed class OfflineProviderTests
     [Test]
     public async Task CompleteAsync_Auditor_ApprovesByDefault()
     {
-        var response = await NewProvider().CompleteAsync(new LlmRequest("auditor", "You review.", "the builder's output", 512), CancellationToken.None);
+        var response = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("auditor", "You review.", "the builder's output", 512), CancellationToken.None);
 
         Assert.That(response.Text, Does.Match("^APPROVED\\b"));
     }
@@ -55,7 +55,7 @@ public sealed class OfflineProviderTests
     [Test]
     public async Task CompleteAsync_AuditorToldToReject_RepliesWithARejection()
     {
-        var response = await NewProvider().CompleteAsync(new LlmRequest("auditor", "You review.", "the builder's output", 512, OfflineReject: true), CancellationToken.None);
+        var response = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("auditor", "You review.", "the builder's output", 512, offlineReject: true), CancellationToken.None);
 
         Assert.That(response.Text, Does.StartWith("REJECTED"));
     }
@@ -65,10 +65,10 @@ public sealed class OfflineProviderTests
     [TestCase(30)]
     public async Task CompleteAsync_SmallMaxOutputTokens_KeepsTheReplyWithinIt(int maxOutputTokens)
     {
-        var full = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, 4096), CancellationToken.None);
+        var full = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 4096), CancellationToken.None);
         Assume.That(full.CompletionTokens, Is.GreaterThan(maxOutputTokens), "the untruncated reply must be longer than the limit under test");
 
-        var response = await NewProvider().CompleteAsync(new LlmRequest("builder", "You build.", Goal, maxOutputTokens), CancellationToken.None);
+        var response = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, maxOutputTokens), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
@@ -83,7 +83,7 @@ public sealed class OfflineProviderTests
     {
         var provider = NewProvider(latency: TimeSpan.FromSeconds(30));
         using var cts = new CancellationTokenSource();
-        var call = provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), cts.Token);
+        var call = provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), cts.Token);
         await Task.Delay(50);
         Assert.That(call.IsCompleted, Is.False, "the simulated latency should still be running");
 
@@ -100,7 +100,7 @@ public sealed class OfflineProviderTests
         var provider = NewProvider(latency: TimeSpan.FromMilliseconds(150));
         var stopwatch = Stopwatch.StartNew();
 
-        await provider.CompleteAsync(new LlmRequest("builder", "You build.", Goal, 512), CancellationToken.None);
+        await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
 
         Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(140)));
     }

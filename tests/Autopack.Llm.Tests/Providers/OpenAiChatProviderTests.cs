@@ -34,7 +34,7 @@ public sealed class OpenAiChatProviderTests
         server.Enqueue(ScriptedReply.Json(WireFormats.OpenAiReply("done", 42, 7)));
         var provider = new OpenAiChatProvider(client, "gpt-test", "sk-test-key");
 
-        await provider.CompleteAsync(new LlmRequest("builder", "You are a builder.", "Add a health endpoint.", 321), CancellationToken.None);
+        await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You are a builder.", "Add a health endpoint.", 321), CancellationToken.None);
 
         Assert.That(server.Received, Has.Count.EqualTo(1));
         var request = server.Received[0];
@@ -46,7 +46,8 @@ public sealed class OpenAiChatProviderTests
             Assert.That(request.Header("Authorization"), Is.EqualTo("Bearer sk-test-key"));
             Assert.That(request.Header("Content-Type"), Does.StartWith("application/json"));
             Assert.That(request.Body.GetProperty("model").GetString(), Is.EqualTo("gpt-test"));
-            Assert.That(request.Body.GetProperty("max_tokens").GetInt32(), Is.EqualTo(321));
+            // The official SDK sends max_completion_tokens (OpenAI's successor of the deprecated max_tokens).
+            Assert.That(request.Body.GetProperty("max_completion_tokens").GetInt32(), Is.EqualTo(321));
             Assert.That(messages.GetArrayLength(), Is.EqualTo(2));
             Assert.That(messages[0].GetProperty("role").GetString(), Is.EqualTo("system"));
             Assert.That(messages[0].GetProperty("content").GetString(), Is.EqualTo("You are a builder."));
@@ -61,9 +62,9 @@ public sealed class OpenAiChatProviderTests
         server.Enqueue(ScriptedReply.Json(WireFormats.OpenAiReply("the answer", 1234, 56, model: "gpt-test-2026-01-01")));
         var provider = new OpenAiChatProvider(client, "gpt-test", "sk-test-key");
 
-        var response = await provider.CompleteAsync(new LlmRequest("builder", "s", "u", 100), CancellationToken.None);
+        var response = await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 100), CancellationToken.None);
 
-        Assert.That(response, Is.EqualTo(new LlmResponse("the answer", 1234, 56, "gpt-test-2026-01-01")));
+        Assert.That((response.Text, response.PromptTokens, response.CompletionTokens, response.Model), Is.EqualTo(("the answer", 1234L, 56L, "gpt-test-2026-01-01")));
     }
 
     [Test]
@@ -72,7 +73,7 @@ public sealed class OpenAiChatProviderTests
         server.Enqueue(ScriptedReply.Json(WireFormats.OpenAiReply("ok", 1, 1)));
         var provider = new OpenAiChatProvider(client, "local-model", apiKey: null);
 
-        await provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None);
+        await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None);
 
         Assert.That(server.Received[0].Header("Authorization"), Is.Null);
     }
@@ -89,7 +90,7 @@ public sealed class OpenAiChatProviderTests
         server.Enqueue(ScriptedReply.Error(status, """{"error":{"message":"nope","type":"scripted"}}"""));
         var provider = new OpenAiChatProvider(client, "gpt-test", "sk-test-key");
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
@@ -111,7 +112,7 @@ public sealed class OpenAiChatProviderTests
         server.Enqueue(ScriptedReply.Json(body));
         var provider = new OpenAiChatProvider(client, "gpt-test", "sk-test-key");
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
@@ -127,7 +128,7 @@ public sealed class OpenAiChatProviderTests
         using var closed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Autopack.Testing.FreePort.Next()}/v1/") };
         var provider = new OpenAiChatProvider(closed, "gpt-test", "sk-test-key");
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
@@ -144,7 +145,7 @@ public sealed class OpenAiChatProviderTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         Assert.That(
-            async () => await provider.CompleteAsync(new LlmRequest("builder", "s", "u", 10), cts.Token),
+            async () => await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), cts.Token),
             Throws.InstanceOf<OperationCanceledException>());
     }
 }

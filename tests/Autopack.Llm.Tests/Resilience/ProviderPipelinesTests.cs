@@ -4,7 +4,6 @@ using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Llm.Tests.Support;
 using Autopack.Testing;
-using Polly.CircuitBreaker;
 
 namespace Autopack.Llm.Tests.Resilience;
 
@@ -22,7 +21,7 @@ public sealed class ProviderPipelinesTests
         AttemptTimeout = TimeSpan.FromSeconds(5),
     };
 
-    private static readonly LlmRequest Request = new("builder", "You build.", "Do the phase.", 64);
+    private static readonly LlmRequest Request = LlmRequest.FromPrompts("builder", "You build.", "Do the phase.", 64);
 
     private readonly ConcurrentQueue<BreakerSnapshot> changes = new();
     private ScriptedProviderServer server = null!;
@@ -176,8 +175,8 @@ public sealed class ProviderPipelinesTests
         await using var pipelines = NewPipelines(Fast);
         var hitsToOpen = await OpenBreakerAsync(pipelines);
 
-        Assert.ThrowsAsync<BrokenCircuitException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
-        Assert.ThrowsAsync<BrokenCircuitException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+        Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+        Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
 
         var snapshot = pipelines.Snapshot("openai");
         Assert.Multiple(() =>
@@ -189,6 +188,23 @@ public sealed class ProviderPipelinesTests
             Assert.That(snapshot.ConsecutiveFailures, Is.EqualTo(Fast.MinimumThroughput));
         });
         Assert.That(await Eventually.TrueAsync(() => changes.Any(c => c is { Name: "openai", State: "open" })), Is.True, "StateChanged should report the opening");
+    }
+
+    [Test]
+    public async Task ExecuteAsync_BreakerOpen_ThrowsProviderUnavailableNamingTheProviderAndWhenItRetries()
+    {
+        await using var pipelines = NewPipelines(Fast);
+        await OpenBreakerAsync(pipelines);
+
+        var ex = Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Provider, Is.EqualTo("openai"));
+            Assert.That(ex.RetryAfter, Is.Not.Null.And.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(Fast.BreakDuration));
+            Assert.That(ex.GetType().Assembly, Is.EqualTo(typeof(ProviderException).Assembly), "no Polly type leaves Llm");
+            Assert.That(ex.Message, Does.Contain("openai").And.Contain("circuit breaker is open"));
+        });
     }
 
     /// <summary>The executor publishes the snapshot StateChanged carries; it must count the failure that opened the breaker.</summary>
@@ -208,7 +224,7 @@ public sealed class ProviderPipelinesTests
     {
         await using var pipelines = NewPipelines(Fast);
         await OpenBreakerAsync(pipelines);
-        Assert.ThrowsAsync<BrokenCircuitException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+        Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
 
         await Task.Delay(Fast.BreakDuration + TimeSpan.FromMilliseconds(200));
         server.Enqueue(ScriptedReply.Json(WireFormats.OpenAiReply("recovered", 1, 1)));
@@ -237,7 +253,7 @@ public sealed class ProviderPipelinesTests
         Assert.ThrowsAsync<ProviderException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
         var hits = server.Hits;
 
-        Assert.ThrowsAsync<BrokenCircuitException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+        Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
         Assert.Multiple(() =>
         {
             Assert.That(pipelines.Snapshot("openai").State, Is.EqualTo("open"));

@@ -37,7 +37,7 @@ public sealed class MiscountingProvider(PromptTokenCounter counter, int seed) : 
             completionFactor = random.NextDouble() * 1.5;
         }
 
-        var counted = counter.CountPrompt(request.SystemPrompt, request.UserPrompt);
+        var counted = counter.CountRequest(request);
         var prompt = (long)Math.Round(counted * promptFactor);
         var completion = (long)Math.Round(request.MaxOutputTokens * completionFactor);
         var reserved = counted + request.MaxOutputTokens;
@@ -51,6 +51,6 @@ public sealed class MiscountingProvider(PromptTokenCounter counter, int seed) : 
             Interlocked.Increment(ref underReports);
         }
 
-        return new LlmResponse("miscounted reply", prompt, completion, Model);
+        return LlmResponse.FromText("miscounted reply", prompt, completion, Model);
     }
 }

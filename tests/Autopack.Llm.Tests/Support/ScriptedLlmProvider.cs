@@ -16,14 +16,14 @@ public sealed class ScriptedLlmProvider(Func<LlmRequest, CancellationToken, Task
 
     /// <summary>Replies with exactly the given usage, whatever was asked.</summary>
     public static ScriptedLlmProvider Reporting(long promptTokens, long completionTokens) =>
-        new((_, _) => Task.FromResult(new LlmResponse("scripted reply", promptTokens, completionTokens, "scripted-model-1")));
+        new((_, _) => Task.FromResult(LlmResponse.FromText("scripted reply", promptTokens, completionTokens, "scripted-model-1")));
 
     /// <summary>Replies with the usage <paramref name="usage"/> computes from the request.</summary>
     public static ScriptedLlmProvider Reporting(Func<LlmRequest, (long Prompt, long Completion)> usage) =>
         new((request, _) =>
         {
             var (prompt, completion) = usage(request);
-            return Task.FromResult(new LlmResponse("scripted reply", prompt, completion, "scripted-model-1"));
+            return Task.FromResult(LlmResponse.FromText("scripted reply", prompt, completion, "scripted-model-1"));
         });
 
     public static ScriptedLlmProvider Failing(Exception error) => new((_, _) => Task.FromException<LlmResponse>(error));

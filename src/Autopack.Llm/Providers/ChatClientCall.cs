@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Autopack.Llm.Providers;
+
+/// <summary>
+/// One provider call through an SDK's <see cref="IChatClient"/>: the request as <see cref="ChatOptions"/> (tools as
+/// declarations only, so nothing runs them here: the agent loop does), the reply checked for usage, and every
+/// SDK failure turned into a classified <see cref="ProviderException"/> by the provider's own translation.
+/// </summary>
+internal static class ChatClientCall
+{
+    public static async Task<LlmResponse> SendAsync(
+        IChatClient chat,
+        string provider,
+        string configuredModel,
+        LlmRequest request,
+        Func<Exception, ProviderException?> translate,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = new ChatOptions
+        {
+            ModelId = request.Model ?? configuredModel,
+            MaxOutputTokens = request.MaxOutputTokens,
+            Tools = request.Tools.Count == 0
+                ? null
+                : request.Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.ParametersSchema)).ToList(),
+        };
+
+        ChatResponse response;
+        try
+        {
+            response = await chat.GetResponseAsync(request.Messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException ex)
+        {
+            // Not our token: the SDK's or the HttpClient's own timeout gave up.
+            throw new ProviderException(provider, ProviderErrorKind.Timeout, "no answer before the client's timeout", null, ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new ProviderException(provider, ProviderErrorKind.MalformedResponse, $"reply is not the wire format ({ex.Message})", null, ex);
+        }
+        catch (Exception ex) when (translate(ex) is { } classified)
+        {
+            throw classified;
+        }
+
+        return ToResponse(provider, response, options.ModelId);
+    }
+
+    private static LlmResponse ToResponse(string provider, ChatResponse response, string requestedModel)
+    {
+        if (response.Usage is not { InputTokenCount: { } prompt, OutputTokenCount: { } completion })
+        {
+            throw Malformed(provider, "reply lacks usage (prompt and completion token counts)");
+        }
+
+        if (prompt < 0 || completion < 0)
+        {
+            throw Malformed(provider, $"reply's usage is not a token count (prompt {prompt}, completion {completion})");
+        }
+
+        // A non-streaming call answers with one assistant message.
+        var message = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)
+            ?? throw Malformed(provider, "reply has no assistant message");
+        return new LlmResponse(message, prompt, completion, string.IsNullOrEmpty(response.ModelId) ? requestedModel : response.ModelId);
+    }
+
+    public static ProviderException Malformed(string provider, string message, Exception? inner = null) =>
+        new(provider, ProviderErrorKind.MalformedResponse, message, null, inner);
+
+    /// <summary>The classification every provider shares for an HTTP status.</summary>
+    public static ProviderErrorKind KindOf(int status) => status switch
+    {
+        429 => ProviderErrorKind.RateLimited,
+        408 => ProviderErrorKind.Timeout,
+        >= 500 => ProviderErrorKind.ServerError,
+        _ => ProviderErrorKind.ClientError,
+    };
+
+    private const int MaxErrorBodyChars = 300;
+
+    /// <summary>"HTTP 503: {body excerpt}", so the provider's own message reaches the operator.</summary>
+    public static ProviderException FromStatus(string provider, int status, string? body, Exception inner)
+    {
+        var text = body ?? "";
+        var excerpt = text.Length > MaxErrorBodyChars ? text[..MaxErrorBodyChars] + "..." : text;
+        return new ProviderException(provider, KindOf(status), $"HTTP {status}: {excerpt}", status, inner);
+    }
+}
