@@ -50,6 +50,7 @@ public static class AutopackApi
         app.UseAutopackPipeline();
         app.MapRunsApi();
         app.MapPhasesApi();
+        app.MapAttemptsApi();
         app.MapBreakersApi();
         app.MapHealthApi();
         app.MapApiMetrics();

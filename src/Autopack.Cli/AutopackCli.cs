@@ -18,6 +18,7 @@ public static class AutopackCli
         root.Add(BreakersCommands.Create(workingDirectory));
         root.Add(TidyCommand.Create(workingDirectory));
         root.Add(DemoCommand.Create(workingDirectory));
+        root.Add(SampleCommand.Create(workingDirectory));
         root.Add(BackupCommands.Create(workingDirectory));
         root.Add(RestoreCommand.Create(workingDirectory));
         return root;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using Autopack.Cli.Commands;
 using Autopack.Storage.Database;
 using Autopack.Testing;
+using Autopack.Workspace.Processes;
 using Microsoft.Data.Sqlite;
 
 namespace Autopack.Cli.Tests;
@@ -25,13 +27,18 @@ public sealed class CliHarness : IDisposable
     private readonly TempDirectory directory = new("autopack-cli");
 
     /// <param name="settings">autopack.json's content; by default a database and runtime folder inside the working directory.</param>
-    public CliHarness(IReadOnlyDictionary<string, object>? settings = null)
+    /// <param name="sample">whether to make the sample repository that <see cref="ExamplePlan"/> works on (its workspace.repository).</param>
+    public CliHarness(IReadOnlyDictionary<string, object>? settings = null, bool sample = true)
     {
         WriteSettings(settings ?? new Dictionary<string, object>
         {
             ["AUTOPACK_DB"] = Path.Combine("state", "cli.db"),
             ["AUTOPACK_RUNS_DIR"] = "runtime",
         });
+        if (sample)
+        {
+            SampleRepository.CreateAsync(directory.Combine(DemoCommand.SampleFolder), new CommandRunner(), CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
 
     public string WorkingDirectory => directory.Path;

@@ -45,9 +45,9 @@ internal sealed class ExecutorScenario : IDisposable
         AutopackProcess.Start(Db.FolderPath, Environment(offlineLatencyMs), "execute", "--run-id", runId);
 
     /// <summary>Runs the executor host in this process to its end.</summary>
-    public async Task<ExecutorOutcome> ExecuteInProcessAsync(string runId, int offlineLatencyMs = 0, Action<IServiceCollection>? configure = null)
+    public async Task<ExecutorOutcome> ExecuteInProcessAsync(string runId, int offlineLatencyMs = 0, Action<IServiceCollection>? configure = null, AutopackSettings? settings = null)
     {
-        using var host = ExecutorHost.Build(Settings(offlineLatencyMs), runId, configure);
+        using var host = ExecutorHost.Build(settings ?? Settings(offlineLatencyMs), runId, configure);
         var outcome = host.Services.GetRequiredService<ExecutorOutcome>();
         await host.StartAsync();
         try

@@ -7,6 +7,13 @@ public sealed class PlanBuilder(string? runId = null, long? runCap = null)
 {
     private readonly List<(string Tier, PhasePlan Phase)> phases = [];
     private string tier = "tier-1";
+    private WorkspacePlan? workspace;
+
+    public PlanBuilder Workspace(string? repository, string? baseRef = null)
+    {
+        workspace = new WorkspacePlan(repository, baseRef);
+        return this;
+    }
 
     public PlanBuilder Tier(string name)
     {
@@ -22,16 +29,24 @@ public sealed class PlanBuilder(string? runId = null, long? runCap = null)
         string provider = "offline",
         string? verify = null,
         int offlineRejections = 0,
-        int? verifyTimeoutSeconds = null)
+        int? verifyTimeoutSeconds = null,
+        IReadOnlyList<OfflineEdit>? edits = null,
+        IReadOnlyList<string>? scope = null,
+        int maxTurns = PhasePlan.DefaultMaxTurns)
     {
         var name = phaseId ?? $"phase-{phases.Count + 1}";
-        phases.Add((tier, new PhasePlan(phaseId, name, $"goal of {name}", category, null, maxAttempts, cap, provider, verify, verifyTimeoutSeconds, offlineRejections)));
+        phases.Add((tier, new PhasePlan(phaseId, name, $"goal of {name}", category, null, maxAttempts, cap, provider, verify, verifyTimeoutSeconds, offlineRejections)
+        {
+            OfflineEdits = edits ?? [],
+            Scope = scope,
+            MaxTurns = maxTurns,
+        }));
         return this;
     }
 
     public RunPlan Build()
     {
         var tiers = phases.GroupBy(p => p.Tier).Select(g => new TierPlan(g.Key, g.Select(p => p.Phase).ToList())).ToList();
-        return new RunPlan(runId, "test goal", runCap, tiers);
+        return new RunPlan(runId, "test goal", runCap, tiers) { Workspace = workspace };
     }
 }

@@ -25,8 +25,8 @@ public sealed class TestDatabase : IDisposable
     public static CapDefaults DefaultCaps { get; } = new(5_000_000, new PhaseCapPolicy(500_000, PhaseCapPolicy.DefaultMultipliers));
 
     /// <summary>Stores a plan built with <see cref="PlanBuilder"/> and returns the run id.</summary>
-    public Task<string> CreateRunAsync(RunPlan plan, TimeProvider? time = null) =>
-        new RunStore(Database, time ?? TimeProvider.System).CreateAsync(plan, DefaultCaps);
+    public Task<string> CreateRunAsync(RunPlan plan, TimeProvider? time = null, WorkspaceOrigin? origin = null) =>
+        new RunStore(Database, time ?? TimeProvider.System).CreateAsync(plan, DefaultCaps, origin);
 
     public long Scalar(string sql)
     {

@@ -12,6 +12,7 @@ using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
+using Autopack.Storage.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
@@ -128,6 +129,7 @@ public static class DashboardApi
         AlertEvaluator alerts,
         ApiKeyVerifier apiKey,
         AutopackSettings settings,
+        RuntimeFolder runtime,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -140,8 +142,12 @@ public static class DashboardApi
         IReadOnlyList<Alert> runAlerts = (await alerts.EvaluateAsync(databaseMigrated: true, cancellationToken).ConfigureAwait(false))
             .Where(a => subjects.Contains(a.Subject)).ToList();
         var events = await EventPages.ReadAsync(database, run.RunId, null, EventPages.DefaultLimit, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PhaseAttemptsView> attempts = run.Phases.Where(p => p.Attempts > 0 || p.CommitSha is not null)
+            .Select(p => new PhaseAttemptsView(p.PhaseId, p.PhaseName, AttemptsApi.List(runtime, run.RunId, p.PhaseId)))
+            .Where(p => p.Attempts.Count > 0)
+            .ToList();
         return TypedResults.Ok(new DashboardRunView(
-            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, settings.LeaseStaleSeconds), runAlerts, events));
+            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, settings.LeaseStaleSeconds), runAlerts, events, attempts));
     }
 
     /// <summary>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</summary>

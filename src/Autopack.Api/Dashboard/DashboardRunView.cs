@@ -5,7 +5,8 @@ namespace Autopack.Api.Dashboard;
 
 /// <summary>
 /// GET /dashboard/api/runs/{run_id}: the run with its tiers and phases (as GET /runs/{run_id} gives it), the executor
-/// holding it, the alerts about it or its phases, and its newest events.
+/// holding it, the alerts about it or its phases, its newest events, and what each phase's attempts left (diff,
+/// transcript, verify log, auditor's reply), by URL.
 /// </summary>
 public sealed record DashboardRunView(
     DateTime GeneratedAt,
@@ -13,4 +14,8 @@ public sealed record DashboardRunView(
     RunDetailView Run,
     ExecutorView? Executor,
     IReadOnlyList<Alert> Alerts,
-    EventPageView Events);
+    EventPageView Events,
+    IReadOnlyList<PhaseAttemptsView> Attempts);
+
+/// <summary>A phase's attempts that left files.</summary>
+public sealed record PhaseAttemptsView(string PhaseId, string PhaseName, IReadOnlyList<AttemptView> Attempts);

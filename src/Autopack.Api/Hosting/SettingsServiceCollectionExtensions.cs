@@ -3,6 +3,8 @@ using Autopack.Storage;
 using Autopack.Storage.Configuration;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runtime;
+using Autopack.Workspace.Git;
+using Autopack.Workspace.Processes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Autopack.Api.Hosting;
@@ -22,6 +24,10 @@ public static class SettingsServiceCollectionExtensions
         services.AddAutopackStorage(sp => sp.GetRequiredService<InstallationPaths>().DatabasePath);
         services.AddSingleton(sp => new RuntimeFolder(sp.GetRequiredService<InstallationPaths>().RunsDirectory));
         services.AddSingleton<ControlRequests>();
+
+        // POST /runs checks a plan's repository and base with git before the run is stored.
+        services.AddSingleton<CommandRunner>();
+        services.AddSingleton<RunWorkspaces>();
         return services;
     }
 }

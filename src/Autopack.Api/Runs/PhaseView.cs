@@ -1,9 +1,10 @@
 using Autopack.Domain.Runs;
 using Autopack.Storage.Entities;
+using Autopack.Storage.Runs;
 
 namespace Autopack.Api.Runs;
 
-/// <summary>A phase with its status by SPEC name, attempts, and tokens used against its cap.</summary>
+/// <summary>A phase with its status by SPEC name, attempts, tokens used against its cap, and the commit it became.</summary>
 public sealed record PhaseView(
     string PhaseId,
     string RunId,
@@ -23,7 +24,10 @@ public sealed record PhaseView(
     DateTime CreatedAt,
     DateTime? StartedAt,
     DateTime? FinishedAt,
-    string? FailureReason)
+    string? FailureReason,
+    string? CommitSha,
+    int MaxTurns,
+    IReadOnlyList<string>? Scope)
 {
     public static PhaseView From(PhaseRow phase, string? tier, long tokensUsed)
     {
@@ -31,6 +35,6 @@ public sealed record PhaseView(
         return new PhaseView(
             phase.PhaseId, phase.RunId, tier, phase.PhaseName, phase.Position, phase.Category, phase.Complexity, phase.Goal,
             phase.Provider, phase.Verify, phase.Status.ToName(), phase.TokenCap, tokensUsed, phase.Attempts, phase.MaxAttempts,
-            phase.CreatedAt, phase.StartedAt, phase.FinishedAt, phase.FailureReason);
+            phase.CreatedAt, phase.StartedAt, phase.FinishedAt, phase.FailureReason, phase.CommitSha, phase.MaxTurns, phase.Scope());
     }
 }

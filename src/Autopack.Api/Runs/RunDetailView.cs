@@ -4,7 +4,10 @@ using Autopack.Storage.Runs;
 
 namespace Autopack.Api.Runs;
 
-/// <summary>GET /runs/{run_id} and the body of a 201 from POST /runs: the run with its tiers and phases.</summary>
+/// <summary>
+/// GET /runs/{run_id} and the body of a 201 from POST /runs: the run with its tiers and phases, its repository,
+/// branch and the commits its approved phases became (oldest first).
+/// </summary>
 public sealed record RunDetailView(
     string RunId,
     string Status,
@@ -17,7 +20,11 @@ public sealed record RunDetailView(
     DateTime? StartedAt,
     DateTime? FinishedAt,
     string? FailureReason,
-    IReadOnlyList<TierView> Tiers)
+    IReadOnlyList<TierView> Tiers,
+    string? Repository,
+    string? BaseCommit,
+    string? Branch,
+    IReadOnlyList<CommitView> Commits)
 {
     public static RunDetailView From(RunRow run, RunUsage usage)
     {
@@ -33,6 +40,8 @@ public sealed record RunDetailView(
             .ToList();
         return new RunDetailView(
             run.RunId, run.Status.ToName(), run.Goal, run.TokenCap, usage.TotalTokens, run.Phases.Count,
-            run.Phases.Count(p => p.Status == PhaseStatus.Complete), run.CreatedAt, run.StartedAt, run.FinishedAt, run.FailureReason, tiers);
+            run.Phases.Count(p => p.Status == PhaseStatus.Complete), run.CreatedAt, run.StartedAt, run.FinishedAt, run.FailureReason, tiers,
+            run.Repository, run.BaseCommit, run.Branch,
+            run.Phases.Where(p => p.CommitSha is not null).OrderBy(p => p.Position).Select(p => new CommitView(p.CommitSha!, p.PhaseId, p.PhaseName)).ToList());
     }
 }

@@ -8,6 +8,7 @@ using Autopack.Domain.Runs;
 using Autopack.Domain.Settings;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
+using Autopack.Workspace.Git;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -43,7 +44,7 @@ public static class RunsApi
 
     /// <summary>The plan is parsed from the raw body by the domain's strict parser, so every refusal names its field.</summary>
     public static async Task<Created<RunDetailView>> CreateRun(
-        HttpRequest request, RunStore store, UsageQueries usage, AutopackSettings settings, CancellationToken cancellationToken)
+        HttpRequest request, RunStore store, UsageQueries usage, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
     {
         var json = await RequestBody.ReadJsonTextAsync(request, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(json))
@@ -52,7 +53,8 @@ public static class RunsApi
         }
 
         var plan = PlanParser.Parse(json);
-        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var origin = await PlanWorkspace.ResolveAsync(plan, git, paths.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
         var view = await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/runs/{Uri.EscapeDataString(runId)}", view);
     }

@@ -7,17 +7,22 @@ using System.Text.Json.Nodes;
 using Autopack.Api;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
+using Autopack.Workspace.Processes;
 
 namespace Autopack.Cli.Commands;
 
 /// <summary>
-/// <c>autopack demo</c>, the newcomer's first command: migrates the database, starts the server, submits the sample
-/// plan through the API, runs a separate executor process on the offline provider, prints where the dashboard is,
-/// and keeps serving until interrupted.
+/// <c>autopack demo</c>, the newcomer's first command: migrates the database, starts the server, makes the sample
+/// repository (a failing test), submits the sample plan through the API, runs a separate executor process on the
+/// offline provider, prints where the dashboard is and the branch the run made (its commits and diff stat), and
+/// keeps serving until interrupted.
 /// </summary>
 public static class DemoCommand
 {
     public const int DefaultDemoLatencyMs = 400;
+
+    /// <summary>Where the demo keeps the sample repository, relative to its working folder (the plan's workspace.repository).</summary>
+    public const string SampleFolder = "sample-service";
 
     public static Command Create(string cwd)
     {
@@ -42,7 +47,16 @@ public static class DemoCommand
             }
 
             await WaitReadyAsync(http, server, ct).ConfigureAwait(false);
-            var runId = await SubmitSamplePlanAsync(http, ctx.Time, ct).ConfigureAwait(false);
+            var runner = new CommandRunner();
+            var sample = ctx.ResolvePath(SampleFolder);
+            if (!Directory.Exists(sample))
+            {
+                await SampleRepository.CreateAsync(sample, runner, ct).ConfigureAwait(false);
+                await ctx.Out.WriteLineAsync($"sample repository {sample}: sh test.sh fails until GET /health exists").ConfigureAwait(false);
+            }
+
+            var runId = await FreeRunIdAsync(new RunStore(ctx.Database, ctx.Time), ct).ConfigureAwait(false);
+            await SubmitSamplePlanAsync(http, runId, ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync($"submitted run {runId}; dashboard: {baseUri}dashboard  health: {baseUri}health").ConfigureAwait(false);
 
             var exit = await ExecuteInChildProcessAsync(ctx, runId, ct).ConfigureAwait(false);
@@ -50,6 +64,7 @@ public static class DemoCommand
             var usage = await new UsageQueries(ctx.Database).GetRunUsageAsync(runId, ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync(
                 $"run {runId} ended {Domain.Runs.StatusNames.ToName(run.Status)} (executor exit {exit}); {usage.TotalTokens} of {usage.TokenCap} tokens in {usage.Calls} calls").ConfigureAwait(false);
+            await PrintBranchAsync(ctx, runner, run, sample, ct).ConfigureAwait(false);
 
             if (parse.GetValue(noWait))
             {
@@ -104,14 +119,42 @@ public static class DemoCommand
         throw new CliException($"the server did not become ready on {http.BaseAddress} within 30 s");
     }
 
-    private static async Task<string> SubmitSamplePlanAsync(HttpClient http, TimeProvider time, CancellationToken ct)
+    /// <summary>demo-1, demo-2, ...: the first id this installation has not used, so the README's ids are the first demo's.</summary>
+    private static async Task<string> FreeRunIdAsync(RunStore runs, CancellationToken ct)
+    {
+        for (var n = 1; ; n++)
+        {
+            var id = $"demo-{n}";
+            if (await runs.FindAsync(id, ct).ConfigureAwait(false) is null)
+            {
+                return id;
+            }
+        }
+    }
+
+    /// <summary>The branch, its commits and what they changed, read from the sample repository with git.</summary>
+    private static async Task PrintBranchAsync(CliContext ctx, CommandRunner runner, Storage.Entities.RunRow run, string sample, CancellationToken ct)
+    {
+        await ctx.Out.WriteLineAsync($"branch {run.Branch} in {sample} (worktree {ctx.Runtime.WorkspacePath(run.RunId)}):").ConfigureAwait(false);
+        if (run.BaseCommit is null)
+        {
+            return;
+        }
+
+        var options = new CommandOptions(TimeSpan.FromSeconds(30));
+        var log = await runner.RunAsync("git", ["log", "--reverse", "--format=  %h %s", $"{run.BaseCommit}..{run.Branch}"], sample, options, ct).ConfigureAwait(false);
+        var stat = await runner.RunAsync("git", ["diff", "--stat", run.BaseCommit, run.Branch!], sample, options, ct).ConfigureAwait(false);
+        await ctx.Out.WriteAsync(log.Output).ConfigureAwait(false);
+        await ctx.Out.WriteAsync(stat.Output).ConfigureAwait(false);
+    }
+
+    private static async Task SubmitSamplePlanAsync(HttpClient http, string runId, CancellationToken ct)
     {
         await using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream("demo-plan.json")
             ?? throw new CliException("the sample plan is missing from this build");
         var plan = (await JsonNode.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false))!.AsObject();
 
-        // Each demo is a new run: fresh ids, so the demo can be repeated in one installation.
-        var runId = "demo-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        // Each demo is a new run: fresh ids (phases get <run-id>-p1, -p2 ...), so the demo can be repeated in one installation.
         plan["run_id"] = runId;
         foreach (var phase in plan["tiers"]!.AsArray().SelectMany(t => t!["phases"]!.AsArray()))
         {
@@ -124,8 +167,6 @@ public static class DemoCommand
         {
             throw new CliException($"POST /runs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)}");
         }
-
-        return runId;
     }
 
     /// <summary>The executor is a separate process, as in production: this same autopack binary with `execute`.</summary>

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using Autopack.Api.Runs;
 using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
+using Autopack.Workspace.Git;
+using Autopack.Workspace.Processes;
 
 namespace Autopack.Cli.Commands;
 
@@ -36,7 +39,8 @@ public static class RunsCommands
             var plan = PlanParser.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false));
             var database = ctx.MigratedDatabase();
             var caps = new CapDefaults(ctx.Settings.RunTokenCap, ctx.Settings.PhaseCapPolicy);
-            var runId = await new RunStore(database, ctx.Time).CreateAsync(plan, caps, cancellationToken: ct).ConfigureAwait(false);
+            var origin = await PlanWorkspace.ResolveAsync(plan, new RunWorkspaces(new CommandRunner()), ctx.WorkingDirectory, ct).ConfigureAwait(false);
+            var runId = await new RunStore(database, ctx.Time).CreateAsync(plan, caps, origin, ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync(runId).ConfigureAwait(false);
             return 0;
         });
@@ -90,9 +94,19 @@ public static class RunsCommands
             await o.WriteLineAsync($"status:   {run.Status.ToName()}").ConfigureAwait(false);
             await o.WriteLineAsync($"goal:     {run.Goal}").ConfigureAwait(false);
             await o.WriteLineAsync($"cap:      {run.TokenCap}").ConfigureAwait(false);
+            await o.WriteLineAsync($"repo:     {run.Repository ?? "(an empty repository initialised for the run)"}").ConfigureAwait(false);
+            await o.WriteLineAsync($"branch:   {run.Branch}" + (run.BaseCommit is null ? string.Empty : $" (from {run.BaseCommit[..Math.Min(12, run.BaseCommit.Length)]})")).ConfigureAwait(false);
+            await o.WriteLineAsync($"worktree: {ctx.Runtime.WorkspacePath(run.RunId)}").ConfigureAwait(false);
             if (run.FailureReason is not null)
             {
                 await o.WriteLineAsync($"reason:   {run.FailureReason}").ConfigureAwait(false);
+            }
+
+            var commits = run.Phases.Where(p => p.CommitSha is not null).ToList();
+            await o.WriteLineAsync($"commits:  {commits.Count}").ConfigureAwait(false);
+            foreach (var phase in commits)
+            {
+                await o.WriteLineAsync($"  {phase.CommitSha![..12]} {phase.PhaseId} {phase.PhaseName}").ConfigureAwait(false);
             }
 
             foreach (var tier in run.Tiers)

@@ -1,9 +1,12 @@
 using Autopack.Domain.Settings;
+using Autopack.Executor.Building;
 using Autopack.Executor.Control;
 using Autopack.Executor.Running;
 using Autopack.Llm;
 using Autopack.Storage;
 using Autopack.Storage.Runtime;
+using Autopack.Workspace.Git;
+using Autopack.Workspace.Processes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
@@ -41,6 +44,10 @@ public static class ExecutorHost
         services.AddSingleton(ExecutorIdentity.ForCurrentProcess(runId));
         services.AddSingleton<ExecutorOutcome>();
         services.AddSingleton<RunControl>();
+        services.AddSingleton<CommandRunner>();
+        services.AddSingleton<RunWorkspaces>();
+        services.AddSingleton<PausingLlmCaller>();
+        services.AddSingleton<BuilderLoop>();
         services.AddSingleton<VerifyRunner>();
         services.AddSingleton<PhaseRunner>();
         services.AddHostedService<ControlFileWatcher>();

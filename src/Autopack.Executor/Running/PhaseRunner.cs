@@ -1,5 +1,7 @@
 using Autopack.Domain.Budgets;
 using Autopack.Domain.Runs;
+using Autopack.Domain.Settings;
+using Autopack.Executor.Building;
 using Autopack.Executor.Control;
 using Autopack.Executor.Hosting;
 using Autopack.Llm.Calls;
@@ -7,37 +9,39 @@ using Autopack.Llm.Providers;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
+using Autopack.Workspace.Git;
 using Microsoft.Extensions.Logging;
-using EventLog = Autopack.Storage.Events.EventLog;
 
 namespace Autopack.Executor.Running;
 
 /// <summary>
-/// Drives one phase through its attempts: builder call, verify command, auditor call; a rejection, failed verify,
-/// provider failure or forced timeout goes to the next attempt until max_attempts. An open breaker pauses the
-/// phase (no attempt is used) until the breaker lets a trial call through.
+/// Drives one phase through its attempts in the run's worktree: the builder's agent loop, the verify command, the
+/// auditor's review of the diff. An approved attempt becomes exactly one commit on the run branch; anything else
+/// (rejection, failed verify, turn bound, timeout, abort, stop, budget refusal, provider failure) resets the
+/// worktree to the phase's start, tracked and untracked files, before the next attempt. An open breaker pauses
+/// the phase (no attempt is used) until the breaker lets a trial call through.
 /// </summary>
 public sealed class PhaseRunner(
     RunStateWriter states,
-    BudgetedLlmClient llm,
+    PausingLlmCaller llm,
+    BuilderLoop builder,
     VerifyRunner verifier,
     RunControl control,
-    EventLog events,
     RuntimeFolder runtime,
     ExecutorIdentity identity,
-    TimeProvider time,
+    AutopackSettings settings,
     ILogger<PhaseRunner> logger)
 {
     public const int DefaultVerifyTimeoutSeconds = 600;
-    private static readonly TimeSpan MaxBreakerWait = TimeSpan.FromSeconds(30);
 
-    public async Task<PhaseResult> RunAsync(RunRow run, PhaseRow phase)
+    public async Task<PhaseResult> RunAsync(RunRow run, PhaseRow phase, RunWorktree worktree)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(phase);
+        ArgumentNullException.ThrowIfNull(worktree);
         try
         {
-            return await RunAttemptsAsync(run, phase).ConfigureAwait(false);
+            return await RunAttemptsAsync(run, phase, worktree).ConfigureAwait(false);
         }
         catch (LeaseLostException)
         {
@@ -46,7 +50,7 @@ public sealed class PhaseRunner(
         }
     }
 
-    private async Task<PhaseResult> RunAttemptsAsync(RunRow run, PhaseRow phase)
+    private async Task<PhaseResult> RunAttemptsAsync(RunRow run, PhaseRow phase, RunWorktree worktree)
     {
         var rejection = phase.FailureReason;
         while (true)
@@ -59,20 +63,38 @@ public sealed class PhaseRunner(
             if (phase.Attempts >= phase.MaxAttempts)
             {
                 await TransitionAsync(phase.PhaseId, PhaseStatus.Failed, $"no attempts left; last: {rejection}").ConfigureAwait(false);
-                return new PhaseResult(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {rejection}");
+                return Failed(phase, rejection!);
             }
 
+            var committed = false;
+            // Where this attempt starts; a failed attempt goes back here, commits a builder's command made included.
+            var start = await worktree.TipAsync(CancellationToken.None).ConfigureAwait(false);
+
             // Registered before the phase shows EXECUTING, so a timeout written as soon as it does always finds the attempt.
-            using var attempt = control.BeginAttempt(phase.PhaseId);
+            var attempt = control.BeginAttempt(phase.PhaseId);
             var status = PhaseStatus.Executing;
             try
             {
                 phase = await TransitionAsync(phase.PhaseId, PhaseStatus.Executing).ConfigureAwait(false);
-                logger.LogInformation("phase {PhaseId} attempt {Attempt}/{Max}", phase.PhaseId, phase.Attempts, phase.MaxAttempts);
+                logger.LogInformation("phase {PhaseId} attempt {Attempt}/{Max} from {Start}", phase.PhaseId, phase.Attempts, phase.MaxAttempts, start[..12]);
+                var files = runtime.Attempt(run.RunId, phase.PhaseId, phase.Attempts);
                 var target = new CallTarget(run.RunId, phase.PhaseId, phase.PhaseName, phase.Provider, identity.OwnerId);
-                var builder = await CallAsync(target, "builder", Prompts.BuilderSystem,
-                    Prompts.Builder(run.Goal, phase.PhaseName, phase.Goal, phase.Attempts, rejection), false, attempt.Token).ConfigureAwait(false);
-                await WriteArtifactAsync(phase, $"attempt-{phase.Attempts}-builder.md", builder.Text).ConfigureAwait(false);
+                var built = await builder.RunAsync(
+                    new BuilderAssignment(target, run.Goal, phase.PhaseName, phase.Goal, phase.Attempts, rejection, worktree.Path,
+                        phase.Scope(), phase.MaxTurns, phase.OfflineEdits(), files.TranscriptPath),
+                    attempt.Token).ConfigureAwait(false);
+                var diff = await worktree.DiffAsync(start, attempt.Token).ConfigureAwait(false);
+                await File.WriteAllTextAsync(files.DiffPath, diff, CancellationToken.None).ConfigureAwait(false);
+                if (!built.Finished)
+                {
+                    rejection = built.Problem!;
+                    phase = await RetryOrFailAsync(phase, status, rejection).ConfigureAwait(false);
+                    if (phase.Status == PhaseStatus.Failed)
+                    {
+                        return Failed(phase, rejection);
+                    }
+                    continue;
+                }
 
                 VerifyResult? verify = null;
                 if (phase.Verify is { } command)
@@ -80,8 +102,7 @@ public sealed class PhaseRunner(
                     status = PhaseStatus.CiRunning;
                     await TransitionAsync(phase.PhaseId, status).ConfigureAwait(false);
                     var timeout = TimeSpan.FromSeconds(phase.VerifyTimeoutSeconds ?? DefaultVerifyTimeoutSeconds);
-                    var log = Path.Combine(PhaseFolder(phase), $"attempt-{phase.Attempts}-verify.log");
-                    verify = await verifier.RunAsync(command, runtime.WorkspacePath(run.RunId), timeout, log, attempt.Token).ConfigureAwait(false);
+                    verify = await verifier.RunAsync(command, worktree.Path, timeout, files.VerifyLogPath, attempt.Token).ConfigureAwait(false);
                     if (!verify.Passed)
                     {
                         rejection = $"{verify.Describe(command)}: {LastLines(verify.OutputTail)}";
@@ -89,23 +110,36 @@ public sealed class PhaseRunner(
                         phase = await RetryOrFailAsync(phase, status, rejection).ConfigureAwait(false);
                         if (phase.Status == PhaseStatus.Failed)
                         {
-                            return new PhaseResult(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {rejection}");
+                            return Failed(phase, rejection);
                         }
-
                         continue;
                     }
                 }
 
                 status = PhaseStatus.Gate;
                 await TransitionAsync(phase.PhaseId, status).ConfigureAwait(false);
-                var auditor = await CallAsync(target, "auditor", Prompts.AuditorSystem,
-                    Prompts.Auditor(phase.Goal, builder.Text, verify, phase.Verify), phase.Attempts <= phase.OfflineRejections, attempt.Token).ConfigureAwait(false);
-                await WriteArtifactAsync(phase, $"attempt-{phase.Attempts}-auditor.md", auditor.Text).ConfigureAwait(false);
+                var review = LlmRequest.FromPrompts("auditor", Prompts.AuditorSystem,
+                    Prompts.Auditor(phase.Goal, built.Summary, diff, verify, phase.Verify), settings.MaxOutputTokens, phase.Attempts <= phase.OfflineRejections);
+                var auditor = await llm.CallAsync(target, review, attempt.Token).ConfigureAwait(false);
+                await File.WriteAllTextAsync(files.AuditorPath, auditor.Text, CancellationToken.None).ConfigureAwait(false);
+
                 // The attempt is over: a timeout arriving from here on finds nothing to cancel and says so.
                 attempt.Dispose();
                 if (AuditorVerdict.IsApproved(auditor.Text))
                 {
-                    await TransitionAsync(phase.PhaseId, PhaseStatus.Complete).ConfigureAwait(false);
+                    EnsureLease();
+                    var tokens = built.TokensUsed + auditor.Settlement.Charged.Total;
+                    var sha = await worktree.CommitAsync(phase.PhaseName, phase.Goal,
+                    [
+                        new("Autopack-Run", run.RunId),
+                        new("Autopack-Phase", phase.PhaseId),
+                        new("Autopack-Attempt", phase.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        new("Autopack-Tokens", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    ], start, CancellationToken.None).ConfigureAwait(false);
+                    committed = true;
+                    EnsureLease();
+                    await states.CompletePhaseAsync(phase.PhaseId, sha).ConfigureAwait(false);
+                    logger.LogInformation("phase {PhaseId} approved: commit {Sha} on {Branch}", phase.PhaseId, sha[..12], worktree.Branch);
                     return new PhaseResult(PhaseResultKind.Complete);
                 }
 
@@ -113,7 +147,7 @@ public sealed class PhaseRunner(
                 phase = await RetryOrFailAsync(phase, status, rejection).ConfigureAwait(false);
                 if (phase.Status == PhaseStatus.Failed)
                 {
-                    return new PhaseResult(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {rejection}");
+                    return Failed(phase, rejection);
                 }
             }
             catch (OperationCanceledException) when (attempt.TimedOut && !control.RunToken.IsCancellationRequested)
@@ -123,7 +157,7 @@ public sealed class PhaseRunner(
                 phase = await RetryOrFailAsync(phase, PhaseStatus.TimedOut, rejection).ConfigureAwait(false);
                 if (phase.Status == PhaseStatus.Failed)
                 {
-                    return new PhaseResult(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {rejection}");
+                    return Failed(phase, rejection);
                 }
             }
             catch (OperationCanceledException) when (control.RunToken.IsCancellationRequested)
@@ -144,17 +178,37 @@ public sealed class PhaseRunner(
                 phase = await RetryOrFailAsync(phase, status, rejection).ConfigureAwait(false);
                 if (phase.Status == PhaseStatus.Failed)
                 {
-                    return new PhaseResult(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {rejection}");
+                    return Failed(phase, rejection);
+                }
+            }
+            finally
+            {
+                attempt.Dispose();
+
+                // Nothing of an attempt that did not become a commit reaches the next one. Not once the lease is lost:
+                // the worktree belongs to the executor that took the run over.
+                if (!committed && !control.LeaseLost)
+                {
+                    await worktree.ResetToAsync(start, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
     }
 
     /// <summary>Every state write of a phase goes through here: once the lease is lost, nothing more is written.</summary>
-    private Task<PhaseRow> TransitionAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false) =>
-        control.LeaseLost
-            ? throw new LeaseLostException()
-            : states.TransitionPhaseAsync(phaseId, to, reason, refundAttempt);
+    private Task<PhaseRow> TransitionAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false)
+    {
+        EnsureLease();
+        return states.TransitionPhaseAsync(phaseId, to, reason, refundAttempt);
+    }
+
+    private void EnsureLease()
+    {
+        if (control.LeaseLost)
+        {
+            throw new LeaseLostException();
+        }
+    }
 
     private PhaseResult? Interrupted() => control.LeaseLost
         ? new PhaseResult(PhaseResultKind.LeaseLost, "lease lost to another executor")
@@ -190,45 +244,7 @@ public sealed class PhaseRunner(
         return await TransitionAsync(phase.PhaseId, next, reason).ConfigureAwait(false);
     }
 
-    /// <summary>A call that waits out an open breaker (cancellable at any moment) instead of failing the phase.</summary>
-    private async Task<LlmCallResult> CallAsync(CallTarget target, string role, string system, string user, bool offlineReject, CancellationToken cancellationToken)
-    {
-        var waiting = false;
-        while (true)
-        {
-            try
-            {
-                var result = await llm.CallAsync(target, role, system, user, offlineReject, cancellationToken).ConfigureAwait(false);
-                if (waiting)
-                {
-                    await events.AppendAsync("phase_resumed", $"breaker for {target.Provider} let a call through; phase continues", target.RunId, target.PhaseId, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                return result;
-            }
-            catch (ProviderUnavailableException ex)
-            {
-                var wait = ex.RetryAfter is { } after && after > TimeSpan.Zero ? (after < MaxBreakerWait ? after : MaxBreakerWait) : TimeSpan.FromSeconds(1);
-                if (!waiting)
-                {
-                    waiting = true;
-                    logger.LogWarning("phase {PhaseId}: breaker for {Provider} is open; pausing until it lets a trial call through", target.PhaseId, target.Provider);
-                    await events.AppendAsync("phase_waiting", $"breaker for {target.Provider} is open; phase paused until it lets a trial call through", target.RunId, target.PhaseId, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                await Task.Delay(wait + TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private string PhaseFolder(PhaseRow phase) => Path.Combine(runtime.RunFolder(phase.RunId), "phases", phase.PhaseId);
-
-    private async Task WriteArtifactAsync(PhaseRow phase, string name, string text)
-    {
-        var folder = PhaseFolder(phase);
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, name), text, CancellationToken.None).ConfigureAwait(false);
-    }
+    private static PhaseResult Failed(PhaseRow phase, string reason) => new(PhaseResultKind.Failed, $"phase {phase.PhaseId} failed: {reason}");
 
     private static string LastLines(string text)
     {

@@ -7,6 +7,7 @@ using Autopack.Storage.Entities;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
+using Autopack.Workspace.Git;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed class RunDriver(
     RunControl control,
     EventLog events,
     ExecutorIdentity identity,
+    RuntimeFolder runtime,
     ExecutorOutcome outcome,
     AutopackSettings settings,
     TimeProvider time,
@@ -115,7 +117,17 @@ public sealed class RunDriver(
             await events.AppendAsync("run_resumed", $"executor pid {identity.Pid} resumed a run left EXECUTING", runId).ConfigureAwait(false);
         }
 
-        await RecoverInterruptedPhasesAsync(run).ConfigureAwait(false);
+        RunWorktree worktree;
+        try
+        {
+            worktree = await OpenWorktreeAsync(run).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WorkspaceException or GitException or IOException)
+        {
+            return await EndAsync(run, RunStatus.DoneFailed, $"workspace: {ex.Message}").ConfigureAwait(false);
+        }
+
+        await RecoverInterruptedPhasesAsync(run, worktree).ConfigureAwait(false);
         var phaseRunner = services.GetRequiredService<PhaseRunner>();
         foreach (var phase in (await runs.GetAsync(runId).ConfigureAwait(false)).Phases)
         {
@@ -129,7 +141,7 @@ public sealed class RunDriver(
                     return await EndAsync(run, RunStatus.DoneFailed, $"phase {phase.PhaseId} exceeded its budget").ConfigureAwait(false);
             }
 
-            var result = await phaseRunner.RunAsync(run, phase).ConfigureAwait(false);
+            var result = await phaseRunner.RunAsync(run, phase, worktree).ConfigureAwait(false);
             switch (result.Kind)
             {
                 case PhaseResultKind.Complete:
@@ -182,11 +194,46 @@ public sealed class RunDriver(
         }
     }
 
-    /// <summary>A phase left in flight by a dead or stopped executor is retried; the interrupted attempt is not counted.</summary>
-    private async Task RecoverInterruptedPhasesAsync(RunRow run)
+    /// <summary>
+    /// Opens the run's worktree (creating it on the first execute) and resets it to the last commit Autopack made
+    /// on the branch (or its base), so half-made edits of an executor that died mid-attempt, and commits its
+    /// builder's commands made, never reach the retry.
+    /// </summary>
+    private async Task<RunWorktree> OpenWorktreeAsync(RunRow run)
     {
+        var worktree = await services.GetRequiredService<RunWorkspaces>()
+            .OpenAsync(run.RunId, run.Repository, run.BaseCommit, runtime.RunFolder(run.RunId), control.RunToken).ConfigureAwait(false);
+        if (run.BaseCommit is null)
+        {
+            await states.SetBaseCommitAsync(run.RunId, worktree.BaseCommit).ConfigureAwait(false);
+        }
+
+        var commits = await worktree.CommitsAsync(control.RunToken).ConfigureAwait(false);
+        var last = commits.LastOrDefault(c => c.Trailers.TryGetValue("Autopack-Run", out var id) && id == run.RunId)?.Sha ?? worktree.BaseCommit;
+        await worktree.ResetToAsync(last, control.RunToken).ConfigureAwait(false);
+        logger.LogInformation("run {RunId} works in {Worktree} on {Branch}", run.RunId, worktree.Path, worktree.Branch);
+        return worktree;
+    }
+
+    /// <summary>
+    /// A phase left in flight by a dead or stopped executor is retried; the interrupted attempt is not counted.
+    /// One that died between its commit and recording it is complete: the branch already holds its commit.
+    /// </summary>
+    private async Task RecoverInterruptedPhasesAsync(RunRow run, RunWorktree worktree)
+    {
+        IReadOnlyList<CommitInfo>? commits = null;
         foreach (var phase in run.Phases)
         {
+            if (phase.Status == PhaseStatus.Gate)
+            {
+                commits ??= await worktree.CommitsAsync(control.RunToken).ConfigureAwait(false);
+                if (commits.LastOrDefault(c => c.Trailers.TryGetValue("Autopack-Phase", out var id) && id == phase.PhaseId) is { } commit)
+                {
+                    await states.CompletePhaseAsync(phase.PhaseId, commit.Sha).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
             if (PhaseTransitions.IsInFlight(phase.Status))
             {
                 await states.TransitionPhaseAsync(phase.PhaseId, PhaseStatus.Queued, "interrupted (executor ended mid-attempt); retrying", refundAttempt: true).ConfigureAwait(false);

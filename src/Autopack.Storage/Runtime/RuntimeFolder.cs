@@ -16,6 +16,10 @@ public sealed class RuntimeFolder(string path)
 
     public string WorkspacePath(string runId) => System.IO.Path.Combine(RunFolder(runId), "workspace");
 
+    public string PhaseFolder(string runId, string phaseId) => System.IO.Path.Combine(RunFolder(runId), "phases", phaseId);
+
+    public AttemptFiles Attempt(string runId, string phaseId, int attempt) => new(PhaseFolder(runId, phaseId), attempt);
+
     /// <summary>
     /// Writes a control file the way an operator's echo does, but atomically (temp file + rename), so a watcher
     /// never reads half a command.

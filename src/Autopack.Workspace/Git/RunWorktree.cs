@@ -73,13 +73,20 @@ public sealed partial class RunWorktree
     /// <summary>
     /// Stages everything and makes exactly one commit on the branch (empty when nothing changed) by
     /// <c>Autopack &lt;autopack@localhost&gt;</c>: the subject, the body, then the trailers as git trailers.
+    /// With <paramref name="parent"/> (the phase's start), commits a builder's command made since are folded into
+    /// this one, so an approved phase is exactly one commit on top of where it started.
     /// </summary>
     /// <returns>The new commit's sha.</returns>
     public async Task<string> CommitAsync(
-        string subject, string body, IReadOnlyList<KeyValuePair<string, string>> trailers, CancellationToken ct)
+        string subject, string body, IReadOnlyList<KeyValuePair<string, string>> trailers, string? parent, CancellationToken ct)
     {
         var message = CommitMessage(subject, body, trailers);
         await AttachHeadAsync(ct).ConfigureAwait(false);
+        if (parent is not null && await TipAsync(ct).ConfigureAwait(false) != parent)
+        {
+            await _git.RunCheckedAsync(Path, ["reset", "--soft", "--quiet", $"{parent}^{{commit}}", "--"], ct).ConfigureAwait(false);
+        }
+
         await StageAllAsync(ct).ConfigureAwait(false);
         var messageFile = System.IO.Path.GetTempFileName();
         try
@@ -99,6 +106,10 @@ public sealed partial class RunWorktree
 
         return await TipAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>One commit on top of the tip; see the overload with a parent.</summary>
+    public Task<string> CommitAsync(string subject, string body, IReadOnlyList<KeyValuePair<string, string>> trailers, CancellationToken ct) =>
+        CommitAsync(subject, body, trailers, null, ct);
 
     /// <summary>The branch's commits after <see cref="BaseCommit"/>, oldest first.</summary>
     public async Task<IReadOnlyList<CommitInfo>> CommitsAsync(CancellationToken ct)

@@ -17,7 +17,12 @@ public sealed class CreateRunTests
     [Test]
     public async Task PostRuns_DemoPlan_Returns201WithLocationAndStoresTheRun()
     {
-        var plan = (await File.ReadAllTextAsync(RepositoryRoot.Combine("examples", "demo-plan.json"))).Replace("demo-1", "create-demo", StringComparison.Ordinal);
+        var sample = System.IO.Path.Combine(api.Db.FolderPath, "sample-service");
+        await Autopack.Cli.Commands.SampleRepository.CreateAsync(sample, new Autopack.Workspace.Processes.CommandRunner(), CancellationToken.None);
+        var head = GitRepository.Run(sample, "rev-parse", "HEAD").Trim();
+        var plan = (await File.ReadAllTextAsync(RepositoryRoot.Combine("examples", "demo-plan.json")))
+            .Replace("demo-1", "create-demo", StringComparison.Ordinal)
+            .Replace("\"repository\": \"sample-service\"", $"\"repository\": \"{sample}\"", StringComparison.Ordinal);
 
         using var response = await api.PostPlanAsync(plan);
 
@@ -29,10 +34,16 @@ public sealed class CreateRunTests
             Assert.That(body.GetProperty("run_id").GetString(), Is.EqualTo("create-demo"));
             Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("QUEUED"));
             Assert.That(body.GetProperty("token_cap").GetInt64(), Is.EqualTo(200_000));
-            Assert.That(body.GetProperty("phases_total").GetInt32(), Is.EqualTo(4));
+            Assert.That(body.GetProperty("phases_total").GetInt32(), Is.EqualTo(3));
             Assert.That(body.GetProperty("tiers").GetArrayLength(), Is.EqualTo(2));
             Assert.That(body.GetProperty("tiers")[0].GetProperty("phases")[0].GetProperty("phase_id").GetString(), Is.EqualTo("create-demo-p1"));
-            Assert.That(api.Db.Scalar("SELECT count(*) FROM phases WHERE run_id = 'create-demo'"), Is.EqualTo(4));
+            Assert.That(body.GetProperty("tiers")[0].GetProperty("phases")[0].GetProperty("scope")[0].GetString(), Is.EqualTo("service.sh"));
+            Assert.That(body.GetProperty("tiers")[0].GetProperty("phases")[0].GetProperty("max_turns").GetInt32(), Is.EqualTo(30));
+            Assert.That(body.GetProperty("repository").GetString(), Is.EqualTo(sample));
+            Assert.That(body.GetProperty("base_commit").GetString(), Is.EqualTo(head), "the base is resolved when the run is created");
+            Assert.That(body.GetProperty("branch").GetString(), Is.EqualTo("autopack/create-demo"));
+            Assert.That(body.GetProperty("commits").GetArrayLength(), Is.Zero);
+            Assert.That(api.Db.Scalar("SELECT count(*) FROM phases WHERE run_id = 'create-demo'"), Is.EqualTo(3));
         });
 
         var read = await api.GetJsonAsync("/runs/create-demo");

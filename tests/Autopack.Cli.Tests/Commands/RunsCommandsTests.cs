@@ -31,14 +31,17 @@ public class RunsCommandsTests
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.OutputLines, Is.EqualTo(new[] { "demo-1" }));
         Assert.That(result.Error, Is.Empty);
-        Assert.That(cli.RunTableCounts(), Is.EqualTo((1L, 2L, 4L, 1L)));
+        Assert.That(cli.RunTableCounts(), Is.EqualTo((1L, 2L, 3L, 1L)));
         var run = await new RunStore(cli.Database, TimeProvider.System).GetAsync("demo-1");
         Assert.Multiple(() =>
         {
             Assert.That(run.Status, Is.EqualTo(RunStatus.Queued));
             Assert.That(run.TokenCap, Is.EqualTo(200_000));
-            Assert.That(run.Phases.Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3", "demo-1-p4" }));
-            Assert.That(run.Phases.Select(p => p.TokenCap), Is.EqualTo(new long[] { 40_000, 750_000, 60_000, 150_000 }), "explicit, research x1.5, explicit, audit x0.3");
+            Assert.That(run.Phases.Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3" }));
+            Assert.That(run.Phases.Select(p => p.TokenCap), Is.EqualTo(new long[] { 60_000, 500_000, 150_000 }), "explicit, implementation x1.0, audit x0.3");
+            Assert.That(run.Repository, Is.EqualTo(Path.Combine(cli.WorkingDirectory, "sample-service")), "workspace.repository resolved against the working directory");
+            Assert.That(run.BaseCommit, Has.Length.EqualTo(40));
+            Assert.That(run.Branch, Is.EqualTo("autopack/demo-1"));
         });
     }
 
@@ -61,13 +64,13 @@ public class RunsCommandsTests
         {
             ["AUTOPACK_DB"] = Path.Combine("state", "cli.db"),
             ["AUTOPACK_PHASE_TOKEN_CAP"] = "100000",
-            ["phase_token_cap_multipliers"] = new Dictionary<string, object> { ["research"] = 2, ["audit"] = 0.5 },
+            ["phase_token_cap_multipliers"] = new Dictionary<string, object> { ["implementation"] = 2, ["audit"] = 0.5 },
         });
 
         await CreateDemoAsync();
 
         var run = await new RunStore(cli.Database, TimeProvider.System).GetAsync("demo-1");
-        Assert.That(run.Phases.Select(p => p.TokenCap), Is.EqualTo(new long[] { 40_000, 200_000, 60_000, 50_000 }));
+        Assert.That(run.Phases.Select(p => p.TokenCap), Is.EqualTo(new long[] { 60_000, 200_000, 50_000 }), "explicit, implementation x2, audit x0.5");
     }
 
     [Test]
@@ -174,7 +177,7 @@ public class RunsCommandsTests
 
         Assert.That(result.OutputLines, Has.Length.EqualTo(2));
         Assert.That(result.OutputLines[0], Does.StartWith("RUN_ID"));
-        Assert.That(result.OutputLines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(4), Is.EqualTo(new[] { "demo-1", "QUEUED", "0/4", "0/200000" }));
+        Assert.That(result.OutputLines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(4), Is.EqualTo(new[] { "demo-1", "QUEUED", "0/3", "0/200000" }));
     }
 
     [Test]
@@ -202,12 +205,16 @@ public class RunsCommandsTests
         var lines = result.OutputLines;
 
         Assert.That(lines.Take(4), Is.EqualTo(new[] { "run:      demo-1", "status:   QUEUED", "goal:     Add a health endpoint to the sample service", "cap:      200000" }));
-        Assert.That(lines.Where(l => l.StartsWith("tier ", StringComparison.Ordinal)), Is.EqualTo(new[] { "tier 0: foundation", "tier 1: feature" }));
+        Assert.That(lines, Has.One.StartsWith("branch:   autopack/demo-1 (from "));
+        Assert.That(lines, Has.One.EqualTo($"repo:     {Path.Combine(cli.WorkingDirectory, "sample-service")}"));
+        Assert.That(lines, Has.One.EqualTo("commits:  0"));
+        Assert.That(lines.Where(l => l.StartsWith("tier ", StringComparison.Ordinal)), Is.EqualTo(new[] { "tier 0: feature", "tier 1: docs" }));
         var phases = lines.Where(l => l.StartsWith("demo-1-p", StringComparison.Ordinal)).ToList();
-        Assert.That(phases.Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3", "demo-1-p4" }));
-        Assert.That(phases[0], Does.Contain("QUEUED").And.Contain("attempts 0/3").And.Contain("cap 40000").And.EndWith("scaffold"));
-        Assert.That(phases[1], Does.Contain("cap 750000"));
-        Assert.That(Array.IndexOf(lines, "tier 1: feature"), Is.GreaterThan(lines.ToList().IndexOf(phases[1])), "phases sit under their tier");
+        Assert.That(phases.Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3" }));
+        Assert.That(phases[0], Does.Contain("QUEUED").And.Contain("attempts 0/3").And.Contain("cap 60000").And.EndWith("health-endpoint"));
+        Assert.That(phases[1], Does.Contain("cap 500000"));
+        Assert.That(Array.IndexOf(lines, "tier 1: docs"), Is.GreaterThan(lines.ToList().IndexOf(phases[0])), "phases sit under their tier");
+        Assert.That(Array.IndexOf(lines, "tier 1: docs"), Is.LessThan(lines.ToList().IndexOf(phases[1])));
     }
 
     [Test]
@@ -226,8 +233,8 @@ public class RunsCommandsTests
 
         Assert.That(lines[0], Is.EqualTo("run demo-1: 1800 of 200000 tokens (0.9%), 2 calls"));
         Assert.That(lines.Single(l => l.StartsWith("demo-1-p1", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            Is.EqualTo(new[] { "demo-1-p1", "scaffold", "1500", "/", "40000", "3.8%", "prompt", "1000", "completion", "500" }));
-        Assert.That(lines.Single(l => l.StartsWith("demo-1-p2", StringComparison.Ordinal)), Does.Contain(" 0 / 750000"));
+            Is.EqualTo(new[] { "demo-1-p1", "health-endpoint", "1500", "/", "60000", "2.5%", "prompt", "1000", "completion", "500" }));
+        Assert.That(lines.Single(l => l.StartsWith("demo-1-p2", StringComparison.Ordinal)), Does.Contain(" 0 / 500000"));
         Assert.That(lines.SkipWhile(l => l != "by provider:").Skip(1).TakeWhile(l => l != "by model:").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0..2]),
             Is.EqualTo(new[] { new[] { "offline", "300" }, new[] { "openai", "1500" } }));
         Assert.That(lines.SkipWhile(l => l != "by model:").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]),

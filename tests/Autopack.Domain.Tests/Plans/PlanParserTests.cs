@@ -59,6 +59,23 @@ public class PlanParserTests
         yield return Case("InvalidJson", """{ "goal": "g", "tiers": [ """, "$");
         yield return Case("TrailingComma", $$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ], }""", "$");
         yield return Case("EmptyDocument", string.Empty, "$");
+        yield return Case("WorkspaceAsString", $$"""{ "goal": "g", "workspace": "../repo", "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "workspace");
+        yield return Case("WorkspaceUnknownField", $$"""{ "goal": "g", "workspace": { "repo": "x" }, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "workspace.repo");
+        yield return Case("WorkspaceRepositoryAsNumber", $$"""{ "goal": "g", "workspace": { "repository": 1 }, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "workspace.repository");
+        yield return Case("WorkspaceBlankBase", $$"""{ "goal": "g", "workspace": { "repository": "r", "base": " " }, "tiers": [ { "name": "t", "phases": [ {{OnePhase}} ] } ] }""", "workspace.base");
+        yield return Case("ScopeAsString", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "scope": "src/**" } ] } ] }""", "tiers[0].phases[0].scope");
+        yield return Case("ScopeEntryAsNumber", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "scope": ["src/**", 3] } ] } ] }""", "tiers[0].phases[0].scope[1]");
+        yield return Case("ScopeAbsolute", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "scope": ["/etc/**"] } ] } ] }""", "tiers[0].phases[0].scope[0]");
+        yield return Case("ScopeParent", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "scope": ["src/../../x"] } ] } ] }""", "tiers[0].phases[0].scope[0]");
+        yield return Case("MaxTurnsZero", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "max_turns": 0 } ] } ] }""", "tiers[0].phases[0].max_turns");
+        yield return Case("MaxTurnsTooMany", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "max_turns": 100000 } ] } ] }""", "tiers[0].phases[0].max_turns");
+        yield return Case("OfflineEditsAsObject", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": { "path": "x" } } ] } ] }""", "tiers[0].phases[0].offline_edits");
+        yield return Case("OfflineEditWithoutPath", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "content": "x" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0].path");
+        yield return Case("OfflineEditWithoutChange", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0]");
+        yield return Case("OfflineEditBoth", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "content": "c", "old": "o", "new": "n" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0]");
+        yield return Case("OfflineEditOldWithoutNew", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "old": "o" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0]");
+        yield return Case("OfflineEditEmptyOld", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "old": "", "new": "n" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0].old");
+        yield return Case("OfflineEditUnknownField", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "content": "c", "mode": "755" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0].mode");
     }
 
     [TestCaseSource(nameof(MalformedPlans))]
@@ -78,18 +95,46 @@ public class PlanParserTests
     public void Parse_ExamplePlan_ReadsEveryField()
     {
         var plan = PlanParser.Parse(File.ReadAllText(RepositoryRoot.Combine("examples", "demo-plan.json")));
+        var first = plan.AllPhases.First();
 
         Assert.Multiple(() =>
         {
             Assert.That(plan.RunId, Is.EqualTo("demo-1"));
             Assert.That(plan.TokenCap, Is.EqualTo(200_000));
-            Assert.That(plan.Tiers.Select(t => t.Name), Is.EqualTo(new[] { "foundation", "feature" }));
-            Assert.That(plan.AllPhases.Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3", "demo-1-p4" }));
-            Assert.That(plan.AllPhases.Select(p => p.TokenCap), Is.EqualTo(new long?[] { 40_000, null, 60_000, null }));
-            Assert.That(plan.AllPhases.Select(p => p.Category), Is.EqualTo(new[] { "implementation", "research", "implementation", "audit" }));
-            Assert.That(plan.AllPhases.Select(p => p.MaxAttempts), Is.EqualTo(new[] { 3, 2, 3, 2 }));
-            Assert.That(plan.AllPhases.Select(p => p.OfflineRejections), Is.EqualTo(new[] { 0, 0, 1, 0 }));
-            Assert.That(plan.Tiers[0].Phases[0].Verify, Is.EqualTo("true"));
+            Assert.That(plan.Workspace, Is.EqualTo(new WorkspacePlan("sample-service", null)));
+            Assert.That(plan.Tiers.Select(t => t.Name), Is.EqualTo(new[] { "feature", "docs" }));
+            Assert.That(plan.AllPhases.Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3" }));
+            Assert.That(plan.AllPhases.Select(p => p.TokenCap), Is.EqualTo(new long?[] { 60_000, null, null }));
+            Assert.That(plan.AllPhases.Select(p => p.Category), Is.EqualTo(new[] { "implementation", "implementation", "audit" }));
+            Assert.That(plan.AllPhases.Select(p => p.MaxAttempts), Is.EqualTo(new[] { 3, 2, 2 }));
+            Assert.That(plan.AllPhases.Select(p => p.OfflineRejections), Is.EqualTo(new[] { 1, 0, 0 }));
+            Assert.That(plan.AllPhases.Select(p => p.Verify), Is.All.EqualTo("sh test.sh"));
+            Assert.That(first.Scope, Is.EqualTo(new[] { "service.sh" }));
+            Assert.That(first.OfflineEdits.Single().Path, Is.EqualTo("service.sh"));
+            Assert.That(first.OfflineEdits.Single().IsWrite, Is.False, "a replace_in_file edit");
+            Assert.That(plan.AllPhases.ElementAt(1).OfflineEdits.Select(e => e.IsWrite), Is.EqualTo(new[] { false, true }));
+            Assert.That(plan.AllPhases.Last().OfflineEdits, Is.Empty);
+            Assert.That(plan.AllPhases.Select(p => p.MaxTurns), Is.All.EqualTo(PhasePlan.DefaultMaxTurns));
+        });
+    }
+
+    [Test]
+    public void Parse_WorkspaceScopeTurnsAndEdits_Read()
+    {
+        var plan = PlanParser.Parse("""
+            { "goal": "g", "workspace": { "repository": "../svc", "base": "v1.2" },
+              "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "scope": ["src/**", "tests/*.py"], "max_turns": 7,
+                "offline_edits": [ { "path": "src/a.py", "content": "" }, { "path": "src/b.py", "old": "x = 1", "new": "" } ] } ] } ] }
+            """);
+        var phase = plan.AllPhases.Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Workspace, Is.EqualTo(new WorkspacePlan("../svc", "v1.2")));
+            Assert.That(phase.Scope, Is.EqualTo(new[] { "src/**", "tests/*.py" }));
+            Assert.That(phase.MaxTurns, Is.EqualTo(7));
+            Assert.That(phase.OfflineEdits, Is.EqualTo(new[] { new OfflineEdit("src/a.py", Content: string.Empty), new OfflineEdit("src/b.py", Old: "x = 1", New: string.Empty) }),
+                "an empty file and an edit that deletes text are both edits");
         });
     }
 
@@ -110,6 +155,10 @@ public class PlanParserTests
             Assert.That(phase.TokenCap, Is.Null);
             Assert.That(phase.Verify, Is.Null);
             Assert.That(phase.OfflineRejections, Is.Zero);
+            Assert.That(plan.Workspace, Is.Null, "an empty repository is initialised for the run");
+            Assert.That(phase.Scope, Is.Null, "the whole worktree");
+            Assert.That(phase.MaxTurns, Is.EqualTo(PhasePlan.DefaultMaxTurns));
+            Assert.That(phase.OfflineEdits, Is.Empty);
         });
     }
 

@@ -87,7 +87,15 @@ public sealed class RestoreGuardTests
         const long older = 202611251710;
         using var source = new TestDatabase();
         new DatabaseMigrator(source.Database).MigrateDown(older);
-        await source.CreateRunAsync(new PlanBuilder("run-old").Phase("p1").Build());
+
+        // Written as that schema's own SQL: today's EF model has columns the older schema lacks.
+        source.Scalar("""
+            INSERT INTO runs (run_id, status, goal, token_cap, created_at) VALUES ('run-old', 'QUEUED', 'g', 1000, '2026-11-25T17:10:00.000Z');
+            INSERT INTO tiers (run_id, name, position) VALUES ('run-old', 't', 0);
+            INSERT INTO phases (phase_id, run_id, tier_id, phase_name, position, goal, provider, status, token_cap, max_attempts, created_at)
+              VALUES ('p1', 'run-old', last_insert_rowid(), 'p1', 1, 'g', 'offline', 'QUEUED', 500, 3, '2026-11-25T17:10:00.000Z');
+            SELECT 0
+            """);
         using var work = new TempDirectory("autopack-restore-guard");
         var archive = await BackupOf(source, work);
         using var fresh = new TempDirectory("autopack-restore-fresh");
@@ -103,6 +111,7 @@ public sealed class RestoreGuardTests
             Assert.That(new DatabaseMigrator(restored).GetVersions().UpToDate, Is.True);
             Assert.That(BackupTestFiles.Scalar(restored, "SELECT count(*) FROM executor_leases"), Is.Zero, "tables of the newer migrations exist");
             Assert.That(BackupTestFiles.Scalar(restored, "SELECT count(*) FROM runs WHERE run_id = 'run-old'"), Is.EqualTo(1));
+            Assert.That(BackupTestFiles.Scalar(restored, "SELECT max_turns FROM phases WHERE phase_id = 'p1'"), Is.EqualTo(30), "the newest columns were added with their defaults");
             Assert.That(new DatabaseMigrator(restored).IntegrityCheck(), Is.EqualTo(new[] { "ok" }));
         });
     }

@@ -46,6 +46,13 @@ export async function getJson(path) {
   return response.json();
 }
 
+/** A plain-text file (an attempt's diff, transcript, verify log or auditor's reply): returned as a string, shown as text. */
+export async function getText(path) {
+  const response = await fetch(path, { headers: { Accept: 'text/plain' }, cache: 'no-store' });
+  if (!response.ok) throw await failure(response);
+  return response.text();
+}
+
 export async function post(path) {
   const headers = { Accept: 'application/json' };
   const key = storedKey();

@@ -1,7 +1,8 @@
 // The run page (/dashboard/runs/{run_id}): status and actions, progress and tokens, the executor's heartbeat,
-// tiers and phases, token usage over the run's life, and its events.
+// tiers and phases, the branch and its commits, what each attempt left (diff, transcript, verify log, auditor),
+// token usage over the run's life, and its events.
 
-import { ApiError, getJson } from './api.js';
+import { ApiError, getJson, getText } from './api.js';
 import { usageChart } from './chart.js';
 import { h, slot, update } from './dom.js';
 import * as format from './format.js';
@@ -21,6 +22,8 @@ export function runPage(app, runId) {
     alerts: slot('alerts'),
     chart: slot('chart'),
     phases: slot('phases'),
+    attempts: slot('attempts'),
+    viewer: slot('viewer'),
     events: slot('events'),
     more: slot('more'),
   };
@@ -37,6 +40,7 @@ export function runPage(app, runId) {
       h('section', { class: 'panel wide', 'aria-labelledby': 'usage-title' }, h('h2', { id: 'usage-title' }, 'Token usage over the run'), slots.chart)),
     section('Alerts for this run', 'alerts-title', slots.alerts),
     section('Tiers and phases', 'phases-title', slots.phases),
+    section('Attempts', 'attempts-title', slots.attempts, slots.viewer),
     section('Events', 'events-title', slots.events, slots.more),
   ];
 
@@ -68,6 +72,11 @@ export function runPage(app, runId) {
     return h('dl', { class: 'facts' },
       row('Phases', progressBar(run.phases_complete, run.phases_total, `run ${run.run_id}`)),
       row('Tokens', tokenBar(run.tokens_used, run.token_cap, `run ${run.run_id}`)),
+      row('Repository', run.repository ?? h('span', { class: 'muted' }, 'an empty repository initialised for the run')),
+      row('Branch', h('code', null, run.branch ?? ''), run.base_commit ? h('span', { class: 'muted' }, ` from ${run.base_commit.slice(0, 12)}`) : null),
+      row('Commits', run.commits.length
+        ? h('ol', { class: 'commits' }, run.commits.map((c) => h('li', null, h('code', null, c.sha.slice(0, 12)), ' ', c.phase_name, ' ', h('span', { class: 'muted' }, `(${c.phase_id})`))))
+        : h('span', { class: 'muted' }, 'none yet')),
       row('Created', time(run.created_at)),
       row('Started', time(run.started_at)),
       row('Finished', time(run.finished_at)),
@@ -116,6 +125,31 @@ export function runPage(app, runId) {
               on: { click: () => app.timeoutPhase(p.phase_id) },
             }, 'Force timeout')
             : null)))))));
+  }
+
+  // A model wrote these files: they are fetched as text and shown as a text node, never parsed as HTML.
+  async function show(phaseId, attempt, file) {
+    update(slots.viewer, ['loading', file.url], () => h('p', { class: 'muted' }, `Loading ${file.kind} of ${phaseId} attempt ${attempt}…`));
+    try {
+      const text = await getText(file.url);
+      update(slots.viewer, [file.url, text.length], () => [
+        h('h3', null, `${phaseId} · attempt ${attempt} · ${file.kind}`, ' ', h('a', { href: file.url }, 'raw')),
+        h('pre', { class: 'artifact', dataset: { kind: file.kind } }, text || '(empty)'),
+      ]);
+    } catch (error) {
+      app.notice(`Could not load the ${file.kind}: ${error.message}`, 'error');
+    }
+  }
+
+  function attempts(list) {
+    if (!list.length) return h('p', { class: 'muted' }, 'No attempt has left files yet.');
+    return h('ul', { class: 'attempts' }, list.map((phase) => phase.attempts.map((a) => h('li', { dataset: { phaseId: phase.phase_id, attempt: String(a.attempt) } },
+      h('code', null, phase.phase_id), ` attempt ${a.attempt}: `,
+      a.files.map((f) => [h('button', {
+        type: 'button', class: 'small-button secondary', dataset: { action: 'show', kind: f.kind, focus: `show-${phase.phase_id}-${a.attempt}-${f.kind}` },
+        'aria-label': `Show the ${f.kind} of phase ${phase.phase_id} attempt ${a.attempt}`,
+        on: { click: () => show(phase.phase_id, a.attempt, f) },
+      }, `${f.kind} (${format.number(f.bytes)} B)`), ' '])))));
   }
 
   function events() {
@@ -176,6 +210,7 @@ export function runPage(app, runId) {
     update(slots.alerts, view.alerts, (a) => alertsList(a, 'No active alerts for this run.'));
     update(slots.chart, usage, () => usageChart(usage, `Tokens used by run ${run.run_id} over its life`));
     update(slots.phases, [run.status, run.tiers], () => phases(run, view.generated_at));
+    update(slots.attempts, view.attempts, attempts);
     tickDurations(slots.facts, view.generated_at);
     tickDurations(slots.phases, view.generated_at);
     newest = view.events.events;
