@@ -17,5 +17,3 @@ public sealed record DashboardRunView(
     EventPageView Events,
     IReadOnlyList<PhaseAttemptsView> Attempts);
 
-/// <summary>A phase's attempts that left files.</summary>
-public sealed record PhaseAttemptsView(string PhaseId, string PhaseName, IReadOnlyList<AttemptView> Attempts);

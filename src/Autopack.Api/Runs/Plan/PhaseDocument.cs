@@ -12,4 +12,7 @@ public sealed record PhaseDocument(
     string? Provider,
     string? Verify,
     int? VerifyTimeoutSeconds,
-    int? OfflineRejections);
+    int? OfflineRejections,
+    IReadOnlyList<string>? Scope,
+    int? MaxTurns,
+    IReadOnlyList<OfflineEditDocument>? OfflineEdits);
