@@ -40,7 +40,7 @@ public sealed class CommandRunner
         await using (log)
         {
             var output = new OutputCapture(options.MaxOutputChars, log);
-            var outcome = await ExecuteCoreAsync(
+            var outcome = await ExecuteAsync(
                 program,
                 arguments,
                 workingDirectory,
@@ -96,18 +96,7 @@ public sealed class CommandRunner
     }
 
     /// <summary>Runs a program with the given output targets (git keeps stdout apart from stderr).</summary>
-    internal Task<ProcessOutcome> ExecuteAsync(
-        string program,
-        IReadOnlyList<string> arguments,
-        string workingDirectory,
-        TimeSpan timeout,
-        IReadOnlyDictionary<string, string?> environment,
-        PipeTarget standardOutput,
-        PipeTarget standardError,
-        CancellationToken cancellationToken) =>
-        ExecuteCoreAsync(program, arguments, workingDirectory, timeout, environment, standardOutput, standardError, cancellationToken);
-
-    private static async Task<ProcessOutcome> ExecuteCoreAsync(
+    internal async Task<ProcessOutcome> ExecuteAsync(
         string program,
         IReadOnlyList<string> arguments,
         string workingDirectory,
