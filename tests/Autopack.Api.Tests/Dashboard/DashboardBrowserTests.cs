@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
@@ -24,6 +25,8 @@ public sealed class DashboardBrowserTests
     private const string Driver = "chromedriver";
     private const string ApiKey = "e2e-dashboard-key";
     private const string RunId = "e2e-dash-1";
+    private const string FileRunId = "e2e-dash-2";
+    private const string HostileFile = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
     private const string HostileGoal = "Ship the <b>health</b> endpoint <img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
@@ -31,24 +34,12 @@ public sealed class DashboardBrowserTests
     [Test]
     public async Task Dashboard_ExecutingRun_OperatorSeesItsPhasesAndAbortsItLiveWithTheApiKey()
     {
-        if (!File.Exists(Chromium) || !File.Exists(Path.Combine(DriverFolder, Driver)))
-        {
-            Assert.Ignore($"{Chromium} or {DriverFolder}/{Driver} is missing: run .ci/setup-test-deps.sh (it installs Debian's chromium and chromium-driver)");
-        }
+        IgnoreWithoutChromium();
 
         using var db = new TestDatabase();
         await SeedAsync(db);
         var port = FreePort.Next();
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["AUTOPACK_DB"] = db.Database.FullPath,
-            ["AUTOPACK_RUNS_DIR"] = db.RunsDirectory,
-            ["AUTOPACK_LOG_PATH"] = Path.Combine(db.FolderPath, "logs", "autopack.jsonl"),
-            ["AUTOPACK_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["AUTOPACK_API_KEY"] = ApiKey,
-            ["AUTOPACK_OFFLINE_LATENCY_MS"] = "20000",
-            ["AUTOPACK_BUILD_HISTORY"] = Path.Combine(db.FolderPath, "BUILD_HISTORY.md"),
-        };
+        var env = Settings(db, port, offlineLatencyMs: 20_000);
         var baseUrl = $"http://127.0.0.1:{port}";
 
         using var server = AutopackProcess.Start(db.FolderPath, env, "serve");
@@ -112,6 +103,84 @@ public sealed class DashboardBrowserTests
         Assert.That(executor.ExitCode, Is.Zero, executor.Error);
         Assert.That(db.Scalar($"SELECT count(*) FROM runs WHERE run_id = '{RunId}' AND status = 'ABORTED'"), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task Dashboard_FinishedRun_OperatorReadsAHostileDiffAsTextAndSeesTheBranchAndItsCommit()
+    {
+        IgnoreWithoutChromium();
+
+        using var db = new TestDatabase();
+        var plan = new PlanBuilder(FileRunId).Phase($"{FileRunId}-p1", edits: [new OfflineEdit("x.html", Content: HostileFile)]).Build();
+        await db.CreateRunAsync(plan);
+        var port = FreePort.Next();
+        var env = Settings(db, port, offlineLatencyMs: 50);
+        var baseUrl = $"http://127.0.0.1:{port}";
+
+        using var server = AutopackProcess.Start(db.FolderPath, env, "serve");
+        await WaitForReadyAsync(server, baseUrl);
+        using var executor = AutopackProcess.Start(db.FolderPath, env, "execute", "--run-id", FileRunId);
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.True, "the executor finishes the one-phase run");
+        Assert.That(executor.ExitCode, Is.Zero, executor.Error);
+        var sha = CommitOf(db, $"{FileRunId}-p1");
+        Assert.That(sha, Is.Not.Null.And.Length.EqualTo(40), "the approved phase became a commit");
+
+        using var profile = new TempDirectory("autopack-chromium");
+        using var browser = StartChromium(profile.Path);
+        browser.Navigate().GoToUrl($"{baseUrl}/dashboard/runs/{FileRunId}");
+        await EventuallyAsync(() => Text(browser, ".run-head h1 .badge") == "DONE_SUCCESS" ? true : (bool?)null, "the run shown DONE_SUCCESS");
+        var diffButton = $"li[data-phase-id='{FileRunId}-p1'][data-attempt='1'] button[data-action='show'][data-kind='diff']";
+        await EventuallyAsync(() => browser.FindElements(By.CssSelector(diffButton)).Count == 1 ? true : (bool?)null, "the diff button of attempt 1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Text(browser, "dl.facts"), Does.Contain($"autopack/{FileRunId}"), "the run's branch");
+            Assert.That(browser.FindElements(By.CssSelector("dl.facts ol.commits li")).Select(e => e.Text).ToList(), Has.Count.EqualTo(1).And.One.StartsWith(sha![..12]), "one commit, the phase's");
+            Assert.That(browser.FindElements(By.CssSelector($"li[data-phase-id='{FileRunId}-p1'] button[data-action='show']")).Select(e => e.GetAttribute("data-kind")),
+                Is.EqualTo(new[] { "diff", "transcript", "auditor" }), "what attempt 1 left (no verify command, so no verify log)");
+        });
+
+        browser.FindElement(By.CssSelector(diffButton)).Click();
+        var artifact = await EventuallyAsync(() => browser.FindElements(By.CssSelector("pre.artifact[data-kind='diff']")).FirstOrDefault(), "the diff shown");
+        Save(browser, TestContext.CurrentContext.WorkDirectory, "dashboard-run-diff.png");
+
+        // Read after the screenshot, so an onerror handler that had been let in would have run by now.
+        var title = ((IJavaScriptExecutor)browser).ExecuteScript("return document.title;") as string;
+        Assert.Multiple(() =>
+        {
+            Assert.That(artifact.Text, Does.Contain("x.html").And.Contain($"+{HostileFile}"), "the hostile markup is shown literally");
+            Assert.That(artifact.FindElements(By.XPath("./*")), Is.Empty, "nothing in the diff became an element");
+            Assert.That(browser.FindElements(By.CssSelector("main img, main script")), Is.Empty);
+            Assert.That(title, Does.Not.Contain("pwned"));
+            Assert.That(browser.Title, Does.Not.Contain("pwned"));
+        });
+    }
+
+    private static string? CommitOf(TestDatabase db, string phaseId)
+    {
+        using var connection = db.Database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT commit_sha FROM phases WHERE phase_id = $phase";
+        query.Parameters.AddWithValue("$phase", phaseId);
+        return query.ExecuteScalar() as string;
+    }
+
+    private static void IgnoreWithoutChromium()
+    {
+        if (!File.Exists(Chromium) || !File.Exists(Path.Combine(DriverFolder, Driver)))
+        {
+            Assert.Ignore($"{Chromium} or {DriverFolder}/{Driver} is missing: run .ci/setup-test-deps.sh (it installs Debian's chromium and chromium-driver)");
+        }
+    }
+
+    private static Dictionary<string, string?> Settings(TestDatabase db, int port, int offlineLatencyMs) => new(StringComparer.Ordinal)
+    {
+        ["AUTOPACK_DB"] = db.Database.FullPath,
+        ["AUTOPACK_RUNS_DIR"] = db.RunsDirectory,
+        ["AUTOPACK_LOG_PATH"] = Path.Combine(db.FolderPath, "logs", "autopack.jsonl"),
+        ["AUTOPACK_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        ["AUTOPACK_API_KEY"] = ApiKey,
+        ["AUTOPACK_OFFLINE_LATENCY_MS"] = offlineLatencyMs.ToString(CultureInfo.InvariantCulture),
+        ["AUTOPACK_BUILD_HISTORY"] = Path.Combine(db.FolderPath, "BUILD_HISTORY.md"),
+    };
 
     private static async Task SeedAsync(TestDatabase db)
     {
