@@ -1,5 +1,4 @@
 using Autopack.Domain.Settings;
-using Autopack.Llm.Calls;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Llm.Tokens;
@@ -8,7 +7,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Autopack.Llm;
 
-/// <summary>Registers the providers (typed HttpClients), their pipelines and the budgeted client.</summary>
+/// <summary>
+/// Registers the token counter, the providers (typed HttpClients) and their pipelines. The budgeted client that
+/// charges calls to the token ledger is the executor's (it composes Llm with Storage), registered by its host.
+/// </summary>
 public static class LlmServiceCollectionExtensions
 {
     public static IServiceCollection AddAutopackLlm(this IServiceCollection services, AutopackSettings settings)
@@ -43,7 +45,6 @@ public static class LlmServiceCollectionExtensions
                 AttemptTimeout = TimeSpan.FromSeconds(settings.ProviderTimeoutSeconds),
             },
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<BudgetedLlmClient>();
         return services;
     }
 

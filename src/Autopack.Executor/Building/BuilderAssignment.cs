@@ -1,5 +1,5 @@
 using Autopack.Domain.Plans;
-using Autopack.Llm.Calls;
+using Autopack.Executor.Calls;
 
 namespace Autopack.Executor.Building;
 

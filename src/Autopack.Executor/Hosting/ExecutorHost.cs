@@ -1,5 +1,6 @@
 using Autopack.Domain.Settings;
 using Autopack.Executor.Building;
+using Autopack.Executor.Calls;
 using Autopack.Executor.Control;
 using Autopack.Executor.Running;
 using Autopack.Llm;
@@ -40,6 +41,7 @@ public static class ExecutorHost
         services.AddSingleton(TimeProvider.System);
         services.AddAutopackStorage(settings.DatabasePath);
         services.AddAutopackLlm(settings);
+        services.AddSingleton<BudgetedLlmClient>();
         services.AddSingleton(runtime);
         services.AddSingleton(ExecutorIdentity.ForCurrentProcess(runId));
         services.AddSingleton<ExecutorOutcome>();

@@ -1,4 +1,4 @@
-using Autopack.Llm.Calls;
+using Autopack.Executor.Calls;
 using Autopack.Llm.Providers;
 using Microsoft.Extensions.Logging;
 using EventLog = Autopack.Storage.Events.EventLog;

@@ -4,7 +4,7 @@ using Autopack.Llm.Resilience;
 using Autopack.Llm.Tokens;
 using Autopack.Storage.Budgets;
 
-namespace Autopack.Llm.Calls;
+namespace Autopack.Executor.Calls;
 
 /// <summary>
 /// Every provider call goes through here: count the prompt with the real tokenizer, reserve the worst case

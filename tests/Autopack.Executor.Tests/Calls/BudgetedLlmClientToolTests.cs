@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Autopack.Domain.Budgets;
 using Autopack.Domain.Plans;
-using Autopack.Llm.Calls;
+using Autopack.Executor.Calls;
+using Autopack.Executor.Tests.Support;
 using Autopack.Llm.Providers;
-using Autopack.Llm.Tests.Support;
 using Autopack.Testing;
 using Microsoft.Extensions.AI;
 
-namespace Autopack.Llm.Tests.Calls;
+namespace Autopack.Executor.Tests.Calls;
 
 /// <summary>Agent turns through the budget: the whole conversation and the tool definitions are reserved.</summary>
 public sealed class BudgetedLlmClientToolTests

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Autopack.Domain.Budgets;
-using Autopack.Llm.Calls;
-using Autopack.Llm.Tests.Support;
+using Autopack.Executor.Calls;
+using Autopack.Executor.Tests.Support;
 using Autopack.Testing;
 
-namespace Autopack.Llm.Tests.Calls;
+namespace Autopack.Executor.Tests.Calls;
 
 /// <summary>
 /// Many callers charging one run and several phases at once, with a provider that miscounts both ways: the

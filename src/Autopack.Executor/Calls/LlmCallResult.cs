@@ -1,7 +1,7 @@
 using Autopack.Llm.Providers;
 using Autopack.Storage.Budgets;
 
-namespace Autopack.Llm.Calls;
+namespace Autopack.Executor.Calls;
 
 /// <summary>A settled call: the reply (its text and tool calls), and the usage row written for it.</summary>
 /// <param name="Response">The provider's reply, with the usage it reported.</param>

@@ -1,12 +1,12 @@
 using Autopack.Domain.Settings;
-using Autopack.Llm.Calls;
+using Autopack.Executor.Calls;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Llm.Tokens;
 using Autopack.Storage.Budgets;
 using Autopack.Testing;
 
-namespace Autopack.Llm.Tests.Support;
+namespace Autopack.Executor.Tests.Support;
 
 /// <summary>A migrated database with the ledger and a <see cref="BudgetedLlmClient"/> built the way the executor builds it.</summary>
 public sealed class BudgetScenario : IAsyncDisposable

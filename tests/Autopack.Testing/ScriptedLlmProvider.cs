@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Autopack.Llm.Providers;
 
-namespace Autopack.Llm.Tests.Support;
+namespace Autopack.Testing;
 
 /// <summary>A hand-written provider whose every reply is scripted by the test; it records the requests it got.</summary>
 public sealed class ScriptedLlmProvider(Func<LlmRequest, CancellationToken, Task<LlmResponse>> reply, string name = "scripted") : ILlmProvider

@@ -1,10 +1,10 @@
 using Autopack.Domain.Budgets;
-using Autopack.Llm.Calls;
+using Autopack.Executor.Calls;
+using Autopack.Executor.Tests.Support;
 using Autopack.Llm.Providers;
-using Autopack.Llm.Tests.Support;
 using Autopack.Testing;
 
-namespace Autopack.Llm.Tests.Calls;
+namespace Autopack.Executor.Tests.Calls;
 
 /// <summary>Reserve, call, settle or release, against a real migrated database.</summary>
 public sealed class BudgetedLlmClientTests

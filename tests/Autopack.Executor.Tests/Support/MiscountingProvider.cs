@@ -1,7 +1,7 @@
 using Autopack.Llm.Providers;
 using Autopack.Llm.Tokens;
 
-namespace Autopack.Llm.Tests.Support;
+namespace Autopack.Executor.Tests.Support;
 
 /// <summary>
 /// A provider whose tokenizer disagrees with ours: it reports a prompt 20% smaller to 30% larger than we counted
