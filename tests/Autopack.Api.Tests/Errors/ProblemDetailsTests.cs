@@ -55,13 +55,16 @@ public sealed class ProblemDetailsTests
         var paths = document.GetProperty("paths");
         Assert.Multiple(() =>
         {
-            foreach (var path in new[] { "/runs", "/runs/{run_id}", "/runs/{run_id}/phases", "/runs/{run_id}/usage", "/runs/{run_id}/stop", "/runs/{run_id}/abort", "/phases/{phase_id}/timeout", "/circuit-breakers", "/circuit-breakers/reset", "/health", "/ready" })
+            foreach (var path in new[] { "/runs", "/runs/{run_id}", "/runs/{run_id}/phases", "/runs/{run_id}/usage", "/runs/{run_id}/stop", "/runs/{run_id}/abort", "/phases/{phase_id}/timeout", "/circuit-breakers", "/circuit-breakers/reset", "/health", "/ready",
+                "/runs/{run_id}/phases/{phase_id}/attempts", "/runs/{run_id}/phases/{phase_id}/attempts/{attempt}/{kind}" })
             {
                 Assert.That(paths.TryGetProperty(path, out _), Is.True, path);
             }
 
             var plan = document.GetProperty("components").GetProperty("schemas").GetProperty("PlanDocument").GetProperty("properties");
-            Assert.That(plan.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "run_id", "goal", "token_cap", "tiers" }));
+            Assert.That(plan.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "run_id", "goal", "token_cap", "tiers", "workspace" }));
+            var phase = document.GetProperty("components").GetProperty("schemas").GetProperty("PhaseDocument").GetProperty("properties");
+            Assert.That(phase.EnumerateObject().Select(p => p.Name), Is.SupersetOf(new[] { "scope", "max_turns", "offline_edits", "verify" }));
         });
     }
 }
