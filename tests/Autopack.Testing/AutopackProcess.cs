@@ -157,8 +157,27 @@ public sealed partial class AutopackProcess : IDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process is frozen (as by a debugger, a VM pause or swap) until <see cref="Resume"/>.</summary>
+    public void Freeze()
+    {
+        if (!process.HasExited)
+        {
+            _ = Posix.Kill(process.Id, 19);
+        }
+    }
+
+    /// <summary>SIGCONT: a frozen process carries on where it was.</summary>
+    public void Resume()
+    {
+        if (!process.HasExited)
+        {
+            _ = Posix.Kill(process.Id, 18);
+        }
+    }
+
     public void Dispose()
     {
+        Resume(); // a frozen process cannot act on SIGKILL's cleanup of its pipes; SIGKILL works either way
         Kill();
         process.Dispose();
     }

@@ -5,6 +5,7 @@ using Autopack.Executor.Control;
 using Autopack.Executor.Running;
 using Autopack.Llm;
 using Autopack.Storage;
+using Autopack.Storage.Leases;
 using Autopack.Storage.Runtime;
 using Autopack.Workspace.Git;
 using Autopack.Workspace.Processes;
@@ -43,7 +44,11 @@ public static class ExecutorHost
         services.AddAutopackLlm(settings);
         services.AddSingleton<BudgetedLlmClient>();
         services.AddSingleton(runtime);
-        services.AddSingleton(ExecutorIdentity.ForCurrentProcess(runId));
+        var identity = ExecutorIdentity.ForCurrentProcess(runId);
+        services.AddSingleton(identity);
+
+        // Every write about this run checks, in its own transaction, that this executor still holds the lease.
+        services.AddSingleton(new LeaseFence(runId, identity.OwnerId));
         services.AddSingleton<ExecutorOutcome>();
         services.AddSingleton<RunControl>();
         services.AddSingleton<CommandRunner>();

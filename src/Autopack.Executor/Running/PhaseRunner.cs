@@ -7,6 +7,7 @@ using Autopack.Executor.Control;
 using Autopack.Executor.Hosting;
 using Autopack.Llm.Providers;
 using Autopack.Storage.Entities;
+using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Autopack.Workspace.Git;
@@ -27,6 +28,7 @@ public sealed class PhaseRunner(
     BuilderLoop builder,
     VerifyRunner verifier,
     RunControl control,
+    ExecutorLeases leases,
     RuntimeFolder runtime,
     ExecutorIdentity identity,
     AutopackSettings settings,
@@ -45,7 +47,9 @@ public sealed class PhaseRunner(
         }
         catch (LeaseLostException)
         {
-            // Another executor owns the run now (from any write, in a catch block too): stop without writing.
+            // Another executor owns the run now (from any write, in a catch block too, or a fenced write the
+            // database refused): stop without writing.
+            control.MarkLeaseLost();
             return new PhaseResult(PhaseResultKind.LeaseLost, "lease lost to another executor");
         }
     }
@@ -127,7 +131,7 @@ public sealed class PhaseRunner(
                 attempt.Dispose();
                 if (AuditorVerdict.IsApproved(auditor.Text))
                 {
-                    EnsureLease();
+                    await EnsureLeaseHeldAsync(run.RunId).ConfigureAwait(false);
                     var tokens = built.TokensUsed + auditor.Settlement.Charged.Total;
                     var sha = await worktree.CommitAsync(phase.PhaseName, phase.Goal,
                     [
@@ -186,8 +190,9 @@ public sealed class PhaseRunner(
                 attempt.Dispose();
 
                 // Nothing of an attempt that did not become a commit reaches the next one. Not once the lease is lost:
-                // the worktree belongs to the executor that took the run over.
-                if (!committed && !control.LeaseLost)
+                // the worktree (and its branch) belongs to the executor that took the run over, so the database is
+                // asked, not only this process's flag, which a frozen executor may not have refreshed yet.
+                if (!committed && !control.LeaseLost && await leases.IsHeldAsync(run.RunId, identity.OwnerId, CancellationToken.None).ConfigureAwait(false))
                 {
                     await worktree.ResetToAsync(start, CancellationToken.None).ConfigureAwait(false);
                 }
@@ -206,7 +211,18 @@ public sealed class PhaseRunner(
     {
         if (control.LeaseLost)
         {
-            throw new LeaseLostException();
+            throw new LeaseLostException(identity.RunId, identity.OwnerId);
+        }
+    }
+
+    /// <summary>Before writing to the branch: the lease as the database has it now.</summary>
+    private async Task EnsureLeaseHeldAsync(string runId)
+    {
+        EnsureLease();
+        if (!await leases.IsHeldAsync(runId, identity.OwnerId, CancellationToken.None).ConfigureAwait(false))
+        {
+            control.MarkLeaseLost();
+            throw new LeaseLostException(runId, identity.OwnerId);
         }
     }
 
@@ -250,9 +266,5 @@ public sealed class PhaseRunner(
     {
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Join(" | ", lines.TakeLast(5));
-    }
-
-    private sealed class LeaseLostException : Exception
-    {
     }
 }

@@ -87,6 +87,12 @@ public sealed class RunDriver(
         {
             return await DriveLeasedAsync(runId, lease.TookOverStale).ConfigureAwait(false);
         }
+        catch (LeaseLostException)
+        {
+            // A fenced write was refused: another executor holds the run now.
+            control.MarkLeaseLost();
+            return LeaseLostOutcome(runId);
+        }
         finally
         {
             if (!control.LeaseLost)

@@ -57,6 +57,13 @@ public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
         return updated == 1;
     }
 
+    /// <summary>Whether <paramref name="ownerId"/> holds the run's lease now (checked before work outside the database, such as git).</summary>
+    public async Task<bool> IsHeldAsync(string runId, string ownerId, CancellationToken cancellationToken = default)
+    {
+        await using var db = database.CreateContext();
+        return await db.ExecutorLeases.AnyAsync(l => l.RunId == runId && l.OwnerId == ownerId, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task ReleaseAsync(string runId, string ownerId, CancellationToken cancellationToken = default)
     {
         await using var db = database.CreateContext();

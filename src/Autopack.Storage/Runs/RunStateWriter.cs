@@ -1,20 +1,23 @@
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
+using Autopack.Storage.Leases;
 using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Runs;
 
 /// <summary>
 /// Every state change of runs and phases: checked against the domain's transitions, written with its
-/// <c>events</c> row in one transaction, so the trail and the state never disagree.
+/// <c>events</c> row in one transaction, so the trail and the state never disagree. In an executor, each
+/// transaction for its run first checks the <see cref="LeaseFence"/>: a stale owner's write is refused.
 /// </summary>
-public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
+public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, LeaseFence? fence = null)
 {
     public async Task<RunRow> TransitionRunAsync(string runId, RunStatus to, string? reason = null, CancellationToken cancellationToken = default)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException("run", runId);
         var from = run.Status;
@@ -65,8 +68,11 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
     public async Task SetBaseCommitAsync(string runId, string baseCommit, CancellationToken cancellationToken = default)
     {
         await using var db = database.CreateContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
         await db.Runs.Where(r => r.RunId == runId && r.BaseCommit == null)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.BaseCommit, baseCommit), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<PhaseRow> TransitionPhaseCoreAsync(
@@ -76,6 +82,7 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var phase = await db.Phases.FirstOrDefaultAsync(p => p.PhaseId == phaseId, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException("phase", phaseId);
+        await EnsureFenceAsync(db, phase.RunId, cancellationToken).ConfigureAwait(false);
         var from = phase.Status;
         PhaseTransitions.Ensure(phaseId, from, to);
         var now = time.GetUtcNow().UtcDateTime;
@@ -130,6 +137,7 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
         var queued = await db.Phases.Where(p => p.RunId == runId && p.Status == PhaseStatus.Queued)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow().UtcDateTime;
@@ -145,4 +153,7 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return queued.Count;
     }
+
+    private Task EnsureFenceAsync(AutopackDbContext db, string runId, CancellationToken cancellationToken) =>
+        fence is null ? Task.CompletedTask : fence.EnsureHeldAsync(db, runId, cancellationToken);
 }
