@@ -83,8 +83,8 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
         {
             insert.Transaction = transaction;
             insert.CommandText =
-                "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at) " +
-                "VALUES ($r, $p, $pn, $prov, $m, $role, $pt, $ct, $c); SELECT last_insert_rowid();";
+                "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, estimated, created_at) " +
+                "VALUES ($r, $p, $pn, $prov, $m, $role, $pt, $ct, $e, $c); SELECT last_insert_rowid();";
             insert.Parameters.AddWithValue("$r", reservation.RunId);
             insert.Parameters.AddWithValue("$p", reservation.PhaseId);
             insert.Parameters.AddWithValue("$pn", usage.PhaseName);
@@ -93,6 +93,7 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
             insert.Parameters.AddWithValue("$role", usage.Role);
             insert.Parameters.AddWithValue("$pt", charged.PromptTokens);
             insert.Parameters.AddWithValue("$ct", charged.CompletionTokens);
+            insert.Parameters.AddWithValue("$e", usage.Estimated ? 1 : 0);
             insert.Parameters.AddWithValue("$c", now);
             usageId = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
