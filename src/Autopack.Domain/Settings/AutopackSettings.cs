@@ -59,6 +59,9 @@ public sealed record AutopackSettings
 
     public int BreakerBreakSeconds { get; init; } = 30;
 
+    /// <summary>A provider outage longer than this ends the executor with the run PAUSED (the attempt not counted).</summary>
+    public int OutagePauseSeconds { get; init; } = 900;
+
     public string? BackupCron { get; init; }
 
     /// <summary>The append-only ledger each finished run adds an entry to.</summary>
@@ -113,6 +116,7 @@ public sealed record AutopackSettings
             HeartbeatSeconds = Int(get, "AUTOPACK_HEARTBEAT_SECONDS", 1, 300) ?? defaults.HeartbeatSeconds,
             LeaseStaleSeconds = Int(get, "AUTOPACK_LEASE_STALE_SECONDS", 2, 3600) ?? defaults.LeaseStaleSeconds,
             BreakerBreakSeconds = Int(get, "AUTOPACK_BREAKER_BREAK_SECONDS", 1, 3600) ?? defaults.BreakerBreakSeconds,
+            OutagePauseSeconds = Int(get, "AUTOPACK_OUTAGE_PAUSE_SECONDS", 1, 86_400) ?? defaults.OutagePauseSeconds,
             BackupCron = Text(get, "AUTOPACK_BACKUP_CRON"),
             BuildHistoryPath = Text(get, "AUTOPACK_BUILD_HISTORY") ?? defaults.BuildHistoryPath,
             BackupDirectory = Text(get, "AUTOPACK_BACKUP_DIR") ?? defaults.BackupDirectory,

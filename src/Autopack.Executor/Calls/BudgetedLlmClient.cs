@@ -7,10 +7,11 @@ using Autopack.Storage.Budgets;
 namespace Autopack.Executor.Calls;
 
 /// <summary>
-/// Every provider call goes through here: count the prompt with the real tokenizer, reserve the worst case
-/// against phase and run (shrinking max output to the headroom, or refusing), call through the provider's
-/// Polly pipeline, then write the usage row before the caller sees the reply. A failed or cancelled call
-/// releases its reservation.
+/// Every provider call goes through here: count the prompt with the real tokenizer, then for each HTTP attempt
+/// (retries included) reserve the worst case against phase and run (shrinking max output to the headroom, or
+/// refusing), send it through the provider's breaker and timeout, and settle it before the next attempt or the
+/// caller sees the reply: to the reported usage, to an estimate (the counted prompt, marked estimated) when the
+/// provider may have billed it without saying, or released when nothing can have been billed (ADR-017).
 /// </summary>
 public sealed class BudgetedLlmClient(
     TokenLedger ledger,
@@ -25,13 +26,14 @@ public sealed class BudgetedLlmClient(
         CallAsync(target, LlmRequest.FromPrompts(role, systemPrompt, userPrompt, settings.MaxOutputTokens, offlineReject), cancellationToken);
 
     /// <summary>
-    /// One provider call (one agent turn): the whole request (conversation and tool definitions) is counted and
-    /// reserved with the output's worst case, the call is sent with max output shrunk to what was granted, and the
-    /// reservation is settled to the reported usage (released when the call fails or is cancelled).
-    /// <see cref="LlmRequest.MaxOutputTokens"/> is the most the caller wants; the settings' maximum caps it.
+    /// One provider call (one agent turn), retried on transient failures: the whole request (conversation and tool
+    /// definitions) is counted once; every attempt reserves it with the output's worst case, is sent with max
+    /// output shrunk to what was granted, and is settled on its own. <see cref="LlmRequest.MaxOutputTokens"/> is
+    /// the most the caller wants; the settings' maximum caps it.
     /// </summary>
     /// <exception cref="BudgetRefusedException">the budget has nothing useful left.</exception>
     /// <exception cref="ProviderUnavailableException">the provider's breaker is open.</exception>
+    /// <exception cref="ProviderException">the last attempt failed (transient ones only after the retries).</exception>
     public async Task<LlmCallResult> CallAsync(CallTarget target, LlmRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -40,6 +42,13 @@ public sealed class BudgetedLlmClient(
         var promptTokens = counter.CountRequest(request);
         var maxOutput = Math.Min(request.MaxOutputTokens, settings.MaxOutputTokens);
         var minOutput = Math.Min(settings.MinOutputTokens, maxOutput);
+        return await pipelines.RetryAsync(
+            ct => AttemptAsync(target, provider, request, promptTokens, maxOutput, minOutput, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<LlmCallResult> AttemptAsync(
+        CallTarget target, ILlmProvider provider, LlmRequest request, long promptTokens, int maxOutput, int minOutput, CancellationToken cancellationToken)
+    {
         var reservation = await ledger.ReserveAsync(
             target.RunId, target.PhaseId, promptTokens, maxOutput, minOutput, target.OwnerId, cancellationToken).ConfigureAwait(false);
         if (!reservation.Granted)
@@ -51,17 +60,49 @@ public sealed class BudgetedLlmClient(
         try
         {
             var granted = request with { MaxOutputTokens = (int)reservation.Decision.MaxOutputTokens };
-            response = await pipelines.ExecuteAsync(provider, granted, cancellationToken).ConfigureAwait(false);
+            response = await pipelines.SendAttemptAsync(provider, granted, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProviderException ex) when (ex.MayHaveBeenBilled)
+        {
+            // Sent, and no usage came back: charge at least the prompt, marked as an estimate (clamped to the reservation).
+            var estimate = new UsageRecord(target.PhaseName, provider.Name, request.Model ?? provider.Model, request.Role, promptTokens, 0) { Estimated = true };
+            await SettleOrReleaseAsync(reservation, estimate).ConfigureAwait(false);
+            throw;
         }
         catch
         {
-            // The reservation goes back whatever happened; CancellationToken.None because the caller's token may be the reason we are here.
+            // Nothing was billed (an error status, a connection that never opened, an open breaker, a cancel): give it back.
+            // CancellationToken.None because the caller's token may be the reason we are here.
             await ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
         var usage = new UsageRecord(target.PhaseName, provider.Name, response.Model, request.Role, response.PromptTokens, response.CompletionTokens);
-        var settlement = await ledger.SettleAsync(reservation, usage, CancellationToken.None).ConfigureAwait(false);
+        var settlement = await SettleOrReleaseAsync(reservation, usage).ConfigureAwait(false);
         return new LlmCallResult(response, settlement, reservation.Decision.Shrunk);
+    }
+
+    /// <summary>
+    /// Settles, trying once more when the first settle throws (a busy or briefly failing database); when that fails
+    /// too the reservation is released before the error goes on, so a failing settle never leaves it held.
+    /// </summary>
+    private async Task<SettlementResult> SettleOrReleaseAsync(TokenReservation reservation, UsageRecord usage)
+    {
+        try
+        {
+            return await ledger.SettleAsync(reservation, usage, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception first) when (first is not OutOfMemoryException)
+        {
+            try
+            {
+                return await ledger.SettleAsync(reservation, usage, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception second) when (second is not OutOfMemoryException)
+            {
+                await ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
     }
 }

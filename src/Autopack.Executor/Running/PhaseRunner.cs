@@ -19,8 +19,9 @@ namespace Autopack.Executor.Running;
 /// Drives one phase through its attempts in the run's worktree: the builder's agent loop, the verify command, the
 /// auditor's review of the diff. An approved attempt becomes exactly one commit on the run branch; anything else
 /// (rejection, failed verify, turn bound, timeout, abort, stop, budget refusal, provider failure) resets the
-/// worktree to the phase's start, tracked and untracked files, before the next attempt. An open breaker pauses
-/// the phase (no attempt is used) until the breaker lets a trial call through.
+/// worktree to the phase's start, tracked and untracked files, before the next attempt. A provider outage
+/// (transient failures, an open breaker) makes the phase wait without using an attempt; one longer than
+/// AUTOPACK_OUTAGE_PAUSE_SECONDS stops it like an operator's stop (attempt given back), with its own reason.
 /// </summary>
 public sealed class PhaseRunner(
     RunStateWriter states,
@@ -167,6 +168,13 @@ public sealed class PhaseRunner(
             catch (OperationCanceledException) when (control.RunToken.IsCancellationRequested)
             {
                 return await InterruptAsync(phase).ConfigureAwait(false);
+            }
+            catch (ProviderOutageException ex)
+            {
+                // Not the phase's fault: back to QUEUED with the attempt given back, and the run pauses with the reason.
+                logger.LogWarning("phase {PhaseId} attempt {Attempt}: {Reason}", phase.PhaseId, phase.Attempts, ex.Message);
+                await TransitionAsync(phase.PhaseId, PhaseStatus.Queued, $"{ex.Message}; resumes on the next execute", refundAttempt: true).ConfigureAwait(false);
+                return new PhaseResult(PhaseResultKind.Stopped, ex.Message);
             }
             catch (BudgetRefusedException ex)
             {

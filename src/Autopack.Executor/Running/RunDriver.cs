@@ -163,8 +163,10 @@ public sealed class RunDriver(
                 case PhaseResultKind.Stopped when control.LeaseLost:
                     return LeaseLostOutcome(runId);
                 case PhaseResultKind.Stopped:
-                    await states.TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator; resume with autopack execute").ConfigureAwait(false);
-                    return (0, $"run {runId} PAUSED; resume with: autopack execute --run-id {runId}");
+                    // An operator's stop, a host shutdown, or a provider outage past AUTOPACK_OUTAGE_PAUSE_SECONDS.
+                    var why = result.Reason ?? "stopped";
+                    await states.TransitionRunAsync(runId, RunStatus.Paused, $"{why}; resume with autopack execute").ConfigureAwait(false);
+                    return (0, $"run {runId} PAUSED ({why}); resume with: autopack execute --run-id {runId}");
                 case PhaseResultKind.LeaseLost:
                     return LeaseLostOutcome(runId);
             }

@@ -59,10 +59,10 @@ public sealed class AnthropicMessagesProvider : ILlmProvider
     private static ProviderException? Translate(Exception error) => error switch
     {
         AnthropicApiException ex => ChatClientCall.FromStatus(ProviderName, (int)ex.StatusCode, ex.ResponseBody, ex),
-        // Its InnerException property throws when there is none, hence the base class's.
-        AnthropicIOException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {((Exception)ex).InnerException?.Message ?? ex.Message}", null, ex),
+        // Network reads the base class's InnerException: the SDK's own property throws when there is none.
+        AnthropicIOException ex => ChatClientCall.Network(ProviderName, ex),
         AnthropicInvalidDataException ex => ChatClientCall.Malformed(ProviderName, $"reply is not the wire format ({ex.Message})", ex),
-        HttpRequestException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
+        HttpRequestException ex => ChatClientCall.Network(ProviderName, ex),
         _ => null,
     };
 }

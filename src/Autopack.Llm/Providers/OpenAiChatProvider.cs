@@ -19,11 +19,13 @@ public sealed class OpenAiChatProvider : ILlmProvider
     public const string ProviderName = "openai";
 
     private readonly IChatClient chat;
+    private readonly TimeProvider time;
 
-    public OpenAiChatProvider(HttpClient client, string model, string? apiKey)
+    public OpenAiChatProvider(HttpClient client, string model, string? apiKey, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         Model = model;
+        this.time = time ?? TimeProvider.System;
         var options = new OpenAIClientOptions
         {
             Endpoint = client.BaseAddress,
@@ -44,8 +46,8 @@ public sealed class OpenAiChatProvider : ILlmProvider
 
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
-    public OpenAiChatProvider(HttpClient client, AutopackSettings settings)
-        : this(client, settings?.OpenAiModel ?? throw new ArgumentNullException(nameof(settings)), settings.OpenAiApiKey)
+    public OpenAiChatProvider(HttpClient client, AutopackSettings settings, TimeProvider time)
+        : this(client, settings?.OpenAiModel ?? throw new ArgumentNullException(nameof(settings)), settings.OpenAiApiKey, time)
     {
     }
 
@@ -56,12 +58,12 @@ public sealed class OpenAiChatProvider : ILlmProvider
     public Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken) =>
         ChatClientCall.SendAsync(chat, Name, Model, request, Translate, cancellationToken);
 
-    private static ProviderException? Translate(Exception error) => error switch
+    private ProviderException? Translate(Exception error) => error switch
     {
         // The SDK's transport reports a failed connection as a result without a status.
-        ClientResultException { Status: 0 } ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
-        ClientResultException ex => ChatClientCall.FromStatus(ProviderName, ex.Status, ex.GetRawResponse()?.Content?.ToString(), ex),
-        HttpRequestException ex => new ProviderException(ProviderName, ProviderErrorKind.Network, $"connection failed: {ex.Message}", null, ex),
+        ClientResultException { Status: 0 } ex => ChatClientCall.Network(ProviderName, ex),
+        ClientResultException ex => ChatClientCall.FromStatus(ProviderName, ex.Status, ex.GetRawResponse()?.Content?.ToString(), ex, RetryAfter(ex.GetRawResponse())),
+        HttpRequestException ex => ChatClientCall.Network(ProviderName, ex),
 
         // The SDK reads the reply lazily and says so with these when a 2xx body is not chat-completions JSON
         // (a string where a count belongs, no choices, a missing field).
@@ -69,6 +71,18 @@ public sealed class OpenAiChatProvider : ILlmProvider
             ChatClientCall.Malformed(ProviderName, $"reply is not the chat-completions format ({error.Message})", error),
         _ => null,
     };
+
+    private TimeSpan? RetryAfter(PipelineResponse? response)
+    {
+        if (response is null)
+        {
+            return null;
+        }
+
+        response.Headers.TryGetValue("retry-after-ms", out var milliseconds);
+        response.Headers.TryGetValue("Retry-After", out var retryAfter);
+        return ChatClientCall.ParseRetryAfter(milliseconds, retryAfter, time.GetUtcNow());
+    }
 
     /// <summary>Takes the placeholder credential off the request (a local server without keys).</summary>
     private sealed class WithoutAuthorizationPolicy : PipelinePolicy

@@ -9,8 +9,10 @@ using Polly.Timeout;
 namespace Autopack.Llm.Resilience;
 
 /// <summary>
-/// One Polly pipeline per provider, registered once by name: circuit breaker (outer) -> retry with jitter for
-/// transient errors -> timeout per attempt. Breaker states are observable (<see cref="Snapshot()"/>,
+/// One Polly pipeline per provider for one HTTP attempt, registered once by name: circuit breaker -> timeout per
+/// attempt. Retries sit outside it (<see cref="RetryAsync{T}"/>: exponential backoff with jitter, or the
+/// provider's <c>Retry-After</c>), so the breaker counts every HTTP attempt and each attempt can be reserved and
+/// settled on its own by the caller (ADR-017). Breaker states are observable (<see cref="Snapshot()"/>,
 /// <see cref="StateChanged"/>) and can be reset by hand.
 /// </summary>
 public sealed class ProviderPipelines : IAsyncDisposable
@@ -19,12 +21,15 @@ public sealed class ProviderPipelines : IAsyncDisposable
     private readonly ConcurrentDictionary<string, BreakerHandle> handles = new(StringComparer.Ordinal);
     private readonly ResilienceOptions options;
     private readonly TimeProvider time;
+    private readonly ResiliencePipeline retry;
 
     public ProviderPipelines(IEnumerable<string> providerNames, ResilienceOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(providerNames);
+        ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.time = time;
+        retry = BuildRetry(options, time);
         foreach (var name in providerNames)
         {
             var handle = new BreakerHandle(name);
@@ -41,15 +46,36 @@ public sealed class ProviderPipelines : IAsyncDisposable
 
     public IReadOnlyCollection<string> Names => handles.Keys.ToList();
 
-    /// <summary>
-    /// Calls the provider through its pipeline. Throws <see cref="ProviderException"/> (a timeout included),
-    /// <see cref="ProviderUnavailableException"/> while the breaker is open or isolated, or
-    /// <see cref="OperationCanceledException"/>. No Polly type leaves this class.
-    /// </summary>
-    public async Task<LlmResponse> ExecuteAsync(ILlmProvider provider, LlmRequest request, CancellationToken cancellationToken)
+    /// <summary>One call with its retries: <see cref="RetryAsync{T}"/> around <see cref="SendAttemptAsync"/>.</summary>
+    public Task<LlmResponse> ExecuteAsync(ILlmProvider provider, LlmRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
-        var handle = Handle(provider.Name);
+        return RetryAsync(ct => SendAttemptAsync(provider, request, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> (which sends one HTTP attempt through <see cref="SendAttemptAsync"/>, and may
+    /// do its own work around it) again after a transient <see cref="ProviderException"/>, up to
+    /// <see cref="ResilienceOptions.MaxRetryAttempts"/> times, waiting the provider's <c>Retry-After</c> when it
+    /// gave one and an exponential backoff with jitter otherwise. An open breaker
+    /// (<see cref="ProviderUnavailableException"/>), a permanent failure and any other exception end it at once.
+    /// </summary>
+    public async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        return await retry.ExecuteAsync(
+            static async (send, ct) => await send(ct).ConfigureAwait(false), attempt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends one HTTP attempt through the provider's breaker and attempt timeout, without retries. Throws
+    /// <see cref="ProviderException"/> (a timeout included), <see cref="ProviderUnavailableException"/> while the
+    /// breaker is open or isolated, or <see cref="OperationCanceledException"/>. No Polly type leaves this class.
+    /// </summary>
+    public async Task<LlmResponse> SendAttemptAsync(ILlmProvider provider, LlmRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        _ = Handle(provider.Name);
         var pipeline = registry.GetPipeline(provider.Name);
         try
         {
@@ -60,7 +86,11 @@ public sealed class ProviderPipelines : IAsyncDisposable
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new ProviderException(provider.Name, ProviderErrorKind.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:F0}s", null, ex);
+            // The request was (most likely) sent and nothing came back in time: the provider may have billed it.
+            throw new ProviderException(provider.Name, ProviderErrorKind.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:F0}s", null, ex)
+            {
+                MayHaveBeenBilled = true,
+            };
         }
         catch (IsolatedCircuitException ex)
         {
@@ -93,14 +123,27 @@ public sealed class ProviderPipelines : IAsyncDisposable
     private BreakerHandle Handle(string name) =>
         handles.TryGetValue(name, out var handle) ? handle : throw new ArgumentException($"no pipeline registered for provider '{name}'", nameof(name));
 
+    private static ResiliencePipeline BuildRetry(ResilienceOptions options, TimeProvider time) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxRetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.MaxRetryDelay,
+                ShouldHandle = new PredicateBuilder().Handle<ProviderException>(ex => ex.IsTransient),
+
+                // The provider's own ask (already capped by the provider client) wins over our backoff.
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ProviderException { RetryAfter: { } after } ? after : (TimeSpan?)null),
+            })
+            .Build();
+
     private void Configure(ResiliencePipelineBuilder builder, BreakerHandle handle)
     {
         builder.TimeProvider = time;
-        var transient = new PredicateBuilder()
-            .Handle<ProviderException>(ex => ex.IsTransient)
-            .Handle<TimeoutRejectedException>();
 
-        // The breaker sees each call's final outcome (after retries) before it decides to open, so counting here
+        // The breaker sees each HTTP attempt's outcome before it decides to open, so counting here
         // makes the snapshot raised by OnOpened include the failure that opened it.
         ValueTask<bool> CountingBreakerPredicate(CircuitBreakerPredicateArguments<object> args)
         {
@@ -144,14 +187,6 @@ public sealed class ProviderPipelines : IAsyncDisposable
                     Raise(handle);
                     return default;
                 },
-            })
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                ShouldHandle = transient,
             })
             .AddTimeout(options.AttemptTimeout);
     }

@@ -35,6 +35,13 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
         var decision = TokenBudget.TryReserve(phase, run, promptTokens, maxOutputTokens, minUsefulOutputTokens);
         if (!decision.Granted)
         {
+            // The 80% warning comes before any refusal: a budget refused by the minimum-output rule below 80% of
+            // its cap (or before a settle crossed it) gets its warning now, once per scope.
+            if (decision.LimitingScope is { } scope && WarnBeforeRefusal(connection, transaction, runId, phaseId, scope, scope == BudgetScope.Phase ? phase : run))
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return new TokenReservation(0, runId, phaseId, decision);
         }
 
@@ -83,8 +90,8 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
         {
             insert.Transaction = transaction;
             insert.CommandText =
-                "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at) " +
-                "VALUES ($r, $p, $pn, $prov, $m, $role, $pt, $ct, $c); SELECT last_insert_rowid();";
+                "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, estimated, created_at) " +
+                "VALUES ($r, $p, $pn, $prov, $m, $role, $pt, $ct, $e, $c); SELECT last_insert_rowid();";
             insert.Parameters.AddWithValue("$r", reservation.RunId);
             insert.Parameters.AddWithValue("$p", reservation.PhaseId);
             insert.Parameters.AddWithValue("$pn", usage.PhaseName);
@@ -93,6 +100,7 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
             insert.Parameters.AddWithValue("$role", usage.Role);
             insert.Parameters.AddWithValue("$pt", charged.PromptTokens);
             insert.Parameters.AddWithValue("$ct", charged.CompletionTokens);
+            insert.Parameters.AddWithValue("$e", usage.Estimated ? 1 : 0);
             insert.Parameters.AddWithValue("$c", now);
             usageId = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
@@ -174,6 +182,31 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
 
         return (new BudgetLedger(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)),
             new BudgetLedger(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+    }
+
+    /// <summary>Records the scope's <c>budget_warning</c> unless it already has one; true when it wrote.</summary>
+    private bool WarnBeforeRefusal(SqliteConnection connection, SqliteTransaction transaction, string runId, string phaseId, BudgetScope scope, BudgetLedger ledger)
+    {
+        var isPhase = scope == BudgetScope.Phase;
+        using (var existing = connection.CreateCommand())
+        {
+            existing.Transaction = transaction;
+            existing.CommandText = isPhase
+                ? "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND run_id = $r AND phase_id = $p"
+                : "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND run_id = $r AND phase_id IS NULL";
+            existing.Parameters.AddWithValue("$r", runId);
+            existing.Parameters.AddWithValue("$p", phaseId);
+            if ((long)existing.ExecuteScalar()! > 0)
+            {
+                return false;
+            }
+        }
+
+        var what = isPhase ? $"phase {phaseId}" : $"run {runId}";
+        InsertEvent(connection, transaction, runId, isPhase ? phaseId : null, "budget_warning",
+            $"{what} used {ledger.Used} of {ledger.Cap} tokens ({ledger.Reserved} reserved); a call no longer fits (warning before the refusal)",
+            DbTime.ToText(time.GetUtcNow()));
+        return true;
     }
 
     private static void InsertEvent(SqliteConnection connection, SqliteTransaction transaction, string runId, string? phaseId, string kind, string message, string now)

@@ -102,6 +102,7 @@ public sealed class AutopackDbContext(DbContextOptions<AutopackDbContext> option
             usage.Property(u => u.Role).HasColumnName("role");
             usage.Property(u => u.PromptTokens).HasColumnName("prompt_tokens");
             usage.Property(u => u.CompletionTokens).HasColumnName("completion_tokens");
+            usage.Property(u => u.Estimated).HasColumnName("estimated");
             usage.Property(u => u.CreatedAt).HasColumnName("created_at");
         });
 

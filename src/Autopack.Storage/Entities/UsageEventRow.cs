@@ -21,5 +21,8 @@ public sealed class UsageEventRow
 
     public long CompletionTokens { get; set; }
 
+    /// <summary>The tokens are an estimate (the attempt may have been billed without a usage answer), not the provider's report.</summary>
+    public bool Estimated { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

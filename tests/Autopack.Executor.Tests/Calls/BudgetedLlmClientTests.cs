@@ -214,7 +214,7 @@ public sealed class BudgetedLlmClientTests
         var provider = ScriptedLlmProvider.Failing(new ProviderException("scripted", ProviderErrorKind.ServerError, "HTTP 500", 500));
         var client = scenario.Client(provider);
         var target = new CallTarget("r1", "p1", "p1", provider.Name, "owner-1");
-        for (var i = 0; i < BudgetScenario.FastResilience.MinimumThroughput; i++)
+        for (var i = 0; i < BudgetScenario.FastResilience.MinimumThroughput / (1 + BudgetScenario.FastResilience.MaxRetryAttempts); i++)
         {
             Assert.ThrowsAsync<ProviderException>(() => client.CallAsync(target, "builder", System, User, false, CancellationToken.None));
         }

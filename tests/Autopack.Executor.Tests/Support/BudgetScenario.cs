@@ -13,7 +13,8 @@ public sealed class BudgetScenario : IAsyncDisposable
 {
     public static readonly ResilienceOptions FastResilience = new()
     {
-        MinimumThroughput = 2,
+        // The breaker counts HTTP attempts: two calls of three failed attempts each open it.
+        MinimumThroughput = 6,
         BreakDuration = TimeSpan.FromSeconds(1),
         MaxRetryAttempts = 2,
         RetryBaseDelay = TimeSpan.FromMilliseconds(2),

@@ -13,7 +13,8 @@ public sealed class ProviderPipelinesTests
     private static readonly ResilienceOptions Fast = new()
     {
         FailureRatio = 0.5,
-        MinimumThroughput = 2,
+        // The breaker counts HTTP attempts: two calls of three failed attempts each open it.
+        MinimumThroughput = 6,
         SamplingDuration = TimeSpan.FromSeconds(30),
         BreakDuration = TimeSpan.FromSeconds(1),
         MaxRetryAttempts = 2,
@@ -74,7 +75,7 @@ public sealed class ProviderPipelinesTests
         {
             Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.ServerError));
             Assert.That(server.Hits, Is.EqualTo(1 + Fast.MaxRetryAttempts));
-            Assert.That(pipelines.Snapshot("openai").ConsecutiveFailures, Is.EqualTo(1));
+            Assert.That(pipelines.Snapshot("openai").ConsecutiveFailures, Is.EqualTo(1 + Fast.MaxRetryAttempts), "every HTTP attempt counts");
         });
     }
 
@@ -133,7 +134,7 @@ public sealed class ProviderPipelinesTests
             Assert.That(ex.InnerException, Is.InstanceOf<Polly.Timeout.TimeoutRejectedException>());
             Assert.That(server.Hits, Is.EqualTo(2), "a timed-out attempt is retried");
             Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
-            Assert.That(pipelines.Snapshot("openai").ConsecutiveFailures, Is.EqualTo(1));
+            Assert.That(pipelines.Snapshot("openai").ConsecutiveFailures, Is.EqualTo(2), "each timed-out attempt counts");
         });
     }
 
@@ -181,7 +182,7 @@ public sealed class ProviderPipelinesTests
         var snapshot = pipelines.Snapshot("openai");
         Assert.Multiple(() =>
         {
-            Assert.That(hitsToOpen, Is.EqualTo(Fast.MinimumThroughput * (1 + Fast.MaxRetryAttempts)));
+            Assert.That(hitsToOpen, Is.EqualTo(Fast.MinimumThroughput), "the breaker counts HTTP attempts, retries included");
             Assert.That(server.Hits, Is.EqualTo(hitsToOpen), "an open breaker must not let calls through");
             Assert.That(snapshot.State, Is.EqualTo("open"));
             Assert.That(snapshot.OpenedAt, Is.Not.Null);
@@ -250,8 +251,12 @@ public sealed class ProviderPipelinesTests
 
         await Task.Delay(Fast.BreakDuration + TimeSpan.FromMilliseconds(200));
         server.Enqueue(ScriptedReply.Error(503), ScriptedReply.Error(503), ScriptedReply.Error(503));
-        Assert.ThrowsAsync<ProviderException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
+        var before = server.Hits;
+
+        // The trial attempt fails and opens the breaker again, so the call's own retry finds it open.
+        Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
         var hits = server.Hits;
+        Assert.That(hits, Is.EqualTo(before + 1), "only the trial attempt reached the server");
 
         Assert.ThrowsAsync<ProviderUnavailableException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
         Assert.Multiple(() =>
@@ -358,11 +363,11 @@ public sealed class ProviderPipelinesTests
         Assert.ThrowsAsync<ArgumentException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
     }
 
-    /// <summary>Fails <see cref="ResilienceOptions.MinimumThroughput"/> calls with 500s; returns the server hits it took.</summary>
+    /// <summary>Fails calls with 500s until <see cref="ResilienceOptions.MinimumThroughput"/> attempts failed; returns the server hits it took.</summary>
     private async Task<int> OpenBreakerAsync(ProviderPipelines pipelines)
     {
         var before = server.Hits;
-        for (var i = 0; i < Fast.MinimumThroughput; i++)
+        for (var i = 0; i < Fast.MinimumThroughput / (1 + Fast.MaxRetryAttempts); i++)
         {
             server.Enqueue(Enumerable.Repeat(ScriptedReply.Error(500), 1 + Fast.MaxRetryAttempts).ToArray());
             Assert.ThrowsAsync<ProviderException>(() => pipelines.ExecuteAsync(provider, Request, CancellationToken.None));
