@@ -1,5 +1,6 @@
 using Autopack.Domain.Budgets;
 using Autopack.Storage.Database;
+using Autopack.Storage.Leases;
 using Microsoft.Data.Sqlite;
 
 namespace Autopack.Storage.Budgets;
@@ -10,7 +11,7 @@ namespace Autopack.Storage.Budgets;
 /// is one IMMEDIATE transaction, so concurrent reservations are serialised by SQLite's write lock and the
 /// check and the write can never interleave.
 /// </summary>
-public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
+public sealed class TokenLedger(SqliteDatabase database, TimeProvider time, LeaseFence? fence = null)
 {
     /// <summary>Reads both ledgers of a phase and its run (caps, used, reserved).</summary>
     public async Task<(BudgetLedger Phase, BudgetLedger Run)> ReadAsync(string runId, string phaseId, CancellationToken cancellationToken = default)
@@ -31,6 +32,7 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
+        fence?.EnsureHeld(connection, transaction, runId);
         var (phase, run) = ReadLedgers(connection, transaction, runId, phaseId);
         var decision = TokenBudget.TryReserve(phase, run, promptTokens, maxOutputTokens, minUsefulOutputTokens);
         if (!decision.Granted)
@@ -72,6 +74,7 @@ public sealed class TokenLedger(SqliteDatabase database, TimeProvider time)
 
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
+        fence?.EnsureHeld(connection, transaction, reservation.RunId);
         var (phaseBefore, runBefore) = ReadLedgers(connection, transaction, reservation.RunId, reservation.PhaseId);
 
         await using (var delete = connection.CreateCommand())

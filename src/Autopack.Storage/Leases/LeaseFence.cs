@@ -1,4 +1,5 @@
 using Autopack.Storage.Database;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Leases;
@@ -22,6 +23,27 @@ public sealed record LeaseFence(string RunId, string OwnerId)
 
         var held = await db.ExecutorLeases.AnyAsync(l => l.RunId == RunId && l.OwnerId == OwnerId, cancellationToken).ConfigureAwait(false);
         if (!held)
+        {
+            throw new LeaseLostException(RunId, OwnerId);
+        }
+    }
+
+    /// <summary>The same check on a plain connection, inside <paramref name="transaction"/> (the token ledger's SQL).</summary>
+    /// <exception cref="LeaseLostException">the lease belongs to another executor now, or to none.</exception>
+    public void EnsureHeld(SqliteConnection connection, SqliteTransaction transaction, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (runId != RunId)
+        {
+            return;
+        }
+
+        using var check = connection.CreateCommand();
+        check.Transaction = transaction;
+        check.CommandText = "SELECT count(*) FROM executor_leases WHERE run_id = $r AND owner_id = $o";
+        check.Parameters.AddWithValue("$r", RunId);
+        check.Parameters.AddWithValue("$o", OwnerId);
+        if ((long)check.ExecuteScalar()! == 0)
         {
             throw new LeaseLostException(RunId, OwnerId);
         }

@@ -1,4 +1,5 @@
 using Autopack.Domain.Runs;
+using Autopack.Storage.Budgets;
 using Autopack.Storage.Events;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
@@ -75,6 +76,25 @@ public class LeaseFenceTests
             Assert.That(db.Scalar("SELECT count(*) FROM phases WHERE phase_id = 'r1-a' AND status = 'EXECUTING' AND commit_sha IS NULL"), Is.EqualTo(1));
             Assert.That(db.Scalar("SELECT count(*) FROM phases WHERE phase_id = 'r1-b' AND status = 'QUEUED'"), Is.EqualTo(1));
             Assert.That(db.Scalar("SELECT count(*) FROM runs WHERE run_id = 'r1' AND status = 'EXECUTING' AND base_commit IS NULL"), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task TokenLedger_AfterATakeover_RefusesTheOldOwnersReserveAndSettle()
+    {
+        var ledger = new TokenLedger(db.Database, time, new LeaseFence("r1", "exec-old"));
+        var held = await ledger.ReserveAsync("r1", "r1-a", 100, 50, 1, "exec-old");
+        Assert.That(held.Granted, Is.True, "while the lease is held");
+
+        time.Advance(StaleAfter + TimeSpan.FromSeconds(1));
+        await leases.TryAcquireAsync("r1", "exec-new", 2, "h", StaleAfter);
+
+        Assert.Multiple(() =>
+        {
+            Assert.ThrowsAsync<LeaseLostException>(() => ledger.ReserveAsync("r1", "r1-a", 100, 50, 1, "exec-old"));
+            Assert.ThrowsAsync<LeaseLostException>(() => ledger.SettleAsync(held, new UsageRecord("r1-a", "offline", "m", "builder", 100, 50)));
+            Assert.That(db.Scalar("SELECT count(*) FROM llm_usage_events"), Is.Zero, "no usage row from the stale owner");
+            Assert.That(db.Scalar("SELECT count(*) FROM token_reservations"), Is.EqualTo(1), "only the reservation made while it held the lease");
         });
     }
 
