@@ -46,6 +46,7 @@ public static class ExecutorHost
         services.AddSingleton(ExecutorIdentity.ForCurrentProcess(runId));
         services.AddSingleton<ExecutorOutcome>();
         services.AddSingleton<RunControl>();
+        services.AddSingleton<ControlInbox>();
         services.AddSingleton<CommandRunner>();
         services.AddSingleton<RunWorkspaces>();
         services.AddSingleton<PausingLlmCaller>();
