@@ -12,6 +12,8 @@ namespace Autopack.Executor.Control;
 /// and the files the CLI and API write) and the run's unhandled rows of <c>control_requests</c> (what the CLI and
 /// API store). One check reads both, acts on each request once and records it once:
 /// <list type="bullet">
+/// <item>a stored stop requested before the run last became PAUSED was satisfied by that pause (the executor
+/// ended before it read the row): marked handled without effect, so it never pauses a later resume;</item>
 /// <item>a stored request is acted on, marked handled with its <c>control_command</c> event in one transaction,
 /// and the control file is consumed when it holds the same command (it is that request's file, or an echo of it);</item>
 /// <item>a file for this run that matches an unhandled row is that row (handled as above, one event);</item>
@@ -90,10 +92,13 @@ public sealed class ControlInbox(
 
     private async Task PollStoredAsync(CancellationToken cancellationToken)
     {
+        DateTime? pausedAt = null;
         foreach (var row in await requests.PendingAsync(identity.RunId, cancellationToken).ConfigureAwait(false))
         {
             var command = CommandOf(row);
-            var effect = Act(command);
+            pausedAt ??= command.Kind == ControlKind.Stop ? await requests.LastPausedAtAsync(identity.RunId, cancellationToken).ConfigureAwait(false) : null;
+            var satisfied = command.Kind == ControlKind.Stop && row.RequestedAt < pausedAt;
+            var effect = satisfied ? "no effect: the run was PAUSED after it was requested" : Act(command);
             var consumed = TryConsumeFileOf(command);
             var latency = time.GetUtcNow().UtcDateTime - row.RequestedAt;
             logger.LogInformation("control request {Id} from {Source}: {Command} -> {Effect} ({LatencyMs:F1} ms after it was stored)",
