@@ -4,6 +4,7 @@ using Autopack.Storage.Database;
 using Autopack.Storage.Events;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
+using Autopack.Storage.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Autopack.Storage;
@@ -25,6 +26,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<UsageQueries>();
         services.AddSingleton<TokenLedger>();
         services.AddSingleton<EventLog>();
+        services.AddSingleton<ControlRequestStore>();
         services.AddSingleton<ExecutorLeases>();
         services.AddSingleton<BreakerStates>();
         return services;

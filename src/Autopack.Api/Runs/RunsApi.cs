@@ -100,14 +100,15 @@ public static class RunsApi
         RequestControlAsync(requests, new ControlCommand(ControlKind.Abort, runId), cancellationToken);
 
     /// <summary>
-    /// Writes the control file an operator would write with echo (atomically, through <see cref="ControlRequests"/>):
-    /// 202, since the executor acts on it; 409 when the run or phase already ended.
+    /// Stores the request for the run and writes the control file an operator would write with echo (atomically,
+    /// through <see cref="ControlRequests"/>): 202, since the executor acts on it; 200 with the run's new status when
+    /// an abort ended a run that no executor held at once; 409 when the run or phase already ended.
     /// </summary>
     public static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> RequestControlAsync(
         ControlRequests requests, ControlCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var result = await requests.RequestAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = await requests.RequestAsync(command, ControlSource.Api, cancellationToken).ConfigureAwait(false);
         var isPhase = command.Kind == ControlKind.Timeout;
         if (result.AlreadyEnded is { } ended)
         {
@@ -116,7 +117,8 @@ public static class RunsApi
         }
 
         var location = $"/runs/{Uri.EscapeDataString(result.RunId)}" + (isPhase ? "/phases" : string.Empty);
-        return TypedResults.Accepted(location, new ControlAccepted(ControlCommand.WordOf(command.Kind), command.TargetId, result.FilePath!, command.Content));
+        return TypedResults.Accepted(location, new ControlAccepted(
+            ControlCommand.WordOf(command.Kind), command.TargetId, result.FilePath, command.Content, result.RequestId, result.EndedNow ? "ABORTED" : null));
     }
 
     private static async Task<RunDetailView> DetailAsync(string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken)

@@ -2,14 +2,23 @@ using Autopack.Storage.Runtime;
 
 namespace Autopack.Cli.Commands;
 
-/// <summary>The body shared by `runs stop|abort` and `phases timeout`: write the control file, or say why not.</summary>
+/// <summary>The body shared by `runs stop|abort` and `phases timeout`: store the request and write the control file, or say why not.</summary>
 public static class ControlFileCommand
 {
-    /// <summary>Returns the path written; an unknown id or an ended run or phase is a one-line error.</summary>
+    /// <summary>Returns the line to print; an unknown id or an ended run or phase is a one-line error.</summary>
     public static async Task<string> RequestAsync(CliContext ctx, ControlCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var result = await new ControlRequests(ctx.MigratedDatabase(), ctx.Runtime).RequestAsync(command, cancellationToken).ConfigureAwait(false);
-        return result.FilePath ?? throw new CliException(result.AlreadyEnded!, 5);
+        ArgumentNullException.ThrowIfNull(command);
+        var result = await new ControlRequests(ctx.MigratedDatabase(), ctx.Runtime, TimeProvider.System, ctx.Settings)
+            .RequestAsync(command, ControlSource.Cli, cancellationToken).ConfigureAwait(false);
+        if (result.AlreadyEnded is { } ended)
+        {
+            throw new CliException(ended, 5);
+        }
+
+        return result.EndedNow
+            ? $"run {result.RunId} ABORTED at once (no executor held it; request {result.RequestId})"
+            : $"wrote {command.Content} to {result.FilePath}";
     }
 }

@@ -14,8 +14,8 @@ public static class PhasesCommands
         CommandAction.Set(timeout, cwd, async (parse, ctx, ct) =>
         {
             var id = parse.GetRequiredValue(phaseId);
-            var path = await ControlFileCommand.RequestAsync(ctx, new ControlCommand(ControlKind.Timeout, id), ct).ConfigureAwait(false);
-            await ctx.Out.WriteLineAsync($"wrote timeout:{id} to {path}").ConfigureAwait(false);
+            var line = await ControlFileCommand.RequestAsync(ctx, new ControlCommand(ControlKind.Timeout, id), ct).ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync(line).ConfigureAwait(false);
             return 0;
         });
         phases.Add(timeout);

@@ -132,8 +132,8 @@ public static class RunsCommands
         CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
             var id = parse.GetRequiredValue(runId);
-            var path = await ControlFileCommand.RequestAsync(ctx, new ControlCommand(kind, id), ct).ConfigureAwait(false);
-            await ctx.Out.WriteLineAsync($"wrote {ControlCommand.WordOf(kind)}:{id} to {path}").ConfigureAwait(false);
+            var line = await ControlFileCommand.RequestAsync(ctx, new ControlCommand(kind, id), ct).ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync(line).ConfigureAwait(false);
             return 0;
         });
         return command;

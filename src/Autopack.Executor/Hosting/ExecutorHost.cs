@@ -51,6 +51,7 @@ public static class ExecutorHost
         services.AddSingleton(new LeaseFence(runId, identity.OwnerId));
         services.AddSingleton<ExecutorOutcome>();
         services.AddSingleton<RunControl>();
+        services.AddSingleton<ControlInbox>();
         services.AddSingleton<CommandRunner>();
         services.AddSingleton<RunWorkspaces>();
         services.AddSingleton<PausingLlmCaller>();

@@ -27,6 +27,7 @@ public sealed class RunDriver(
     ExecutorLeases leases,
     TokenLedger ledger,
     RunControl control,
+    ControlInbox inbox,
     EventLog events,
     ExecutorIdentity identity,
     RuntimeFolder runtime,
@@ -111,8 +112,21 @@ public sealed class RunDriver(
             await events.AppendAsync("run_recovered", $"previous executor died; {released} abandoned token reservations released", runId).ConfigureAwait(false);
         }
 
+        if (RunTransitions.IsTerminal(run.Status))
+        {
+            // Ended between the first look and the lease (an abort for a run that no executor held yet).
+            return (run.Status is RunStatus.DoneSuccess or RunStatus.Aborted ? 0 : 1, $"run {runId} already ended ({run.Status.ToName()})");
+        }
+
         control.MarkLeaseHeld(run.Phases.Select(p => p.PhaseId));
         logger.LogInformation("executor pid {Pid} holds run {RunId} ({Status})", identity.Pid, runId, run.Status.ToName());
+
+        // A stop or abort stored (or echoed) while no executor held the run is acted on before any phase starts.
+        await inbox.CheckAsync(CancellationToken.None).ConfigureAwait(false);
+        if (control.Request != ControlRequest.None && !control.LeaseLost)
+        {
+            return await EndBeforeStartAsync(run).ConfigureAwait(false);
+        }
 
         if (run.Status is RunStatus.Queued or RunStatus.Paused)
         {
@@ -165,6 +179,7 @@ public sealed class RunDriver(
                 case PhaseResultKind.Stopped:
                     // An operator's stop, a host shutdown, or a provider outage past AUTOPACK_OUTAGE_PAUSE_SECONDS.
                     var why = result.Reason ?? "stopped";
+                    await inbox.CloseAsync().ConfigureAwait(false);
                     await states.TransitionRunAsync(runId, RunStatus.Paused, $"{why}; resume with autopack execute").ConfigureAwait(false);
                     return (0, $"run {runId} PAUSED ({why}); resume with: autopack execute --run-id {runId}");
                 case PhaseResultKind.LeaseLost:
@@ -183,6 +198,28 @@ public sealed class RunDriver(
         }
 
         return await EndAsync(run, RunStatus.DoneSuccess, null).ConfigureAwait(false);
+    }
+
+    /// <summary>A stop holds the run PAUSED without running a phase (QUEUED passes through EXECUTING, as the domain requires); an abort ends it.</summary>
+    private async Task<(int Code, string Message)> EndBeforeStartAsync(RunRow run)
+    {
+        await inbox.CloseAsync().ConfigureAwait(false);
+        if (control.Request == ControlRequest.Abort)
+        {
+            return await EndAsync(run, RunStatus.Aborted, "aborted by operator").ConfigureAwait(false);
+        }
+
+        if (run.Status == RunStatus.Queued)
+        {
+            await states.TransitionRunAsync(run.RunId, RunStatus.Executing).ConfigureAwait(false);
+        }
+
+        if (run.Status != RunStatus.Paused)
+        {
+            await states.TransitionRunAsync(run.RunId, RunStatus.Paused, "stopped by operator before it started; resume with autopack execute").ConfigureAwait(false);
+        }
+
+        return (0, $"run {run.RunId} PAUSED (a stop was waiting for it); resume with: autopack execute --run-id {run.RunId}");
     }
 
     private static bool ProcessIsAlive(int pid)
@@ -264,6 +301,7 @@ public sealed class RunDriver(
             return LeaseLostOutcome(run.RunId);
         }
 
+        await inbox.CloseAsync().ConfigureAwait(false);
         var ended = await states.TransitionRunAsync(run.RunId, status, reason).ConfigureAwait(false);
         if (status != RunStatus.DoneSuccess)
         {

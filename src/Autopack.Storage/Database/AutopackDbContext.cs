@@ -24,6 +24,8 @@ public sealed class AutopackDbContext(DbContextOptions<AutopackDbContext> option
 
     public DbSet<CircuitBreakerRow> CircuitBreakers => Set<CircuitBreakerRow>();
 
+    public DbSet<ControlRequestRow> ControlRequests => Set<ControlRequestRow>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcTextConverter>();
@@ -138,6 +140,20 @@ public sealed class AutopackDbContext(DbContextOptions<AutopackDbContext> option
             breaker.Property(b => b.UpdatedAt).HasColumnName("updated_at");
             breaker.Property(b => b.ReportedBy).HasColumnName("reported_by");
             breaker.Property(b => b.ResetRequestedAt).HasColumnName("reset_requested_at");
+        });
+
+        modelBuilder.Entity<ControlRequestRow>(request =>
+        {
+            request.ToTable("control_requests").HasKey(r => r.Id);
+            request.Property(r => r.Id).HasColumnName("id");
+            request.Property(r => r.RunId).HasColumnName("run_id");
+            request.Property(r => r.PhaseId).HasColumnName("phase_id");
+            request.Property(r => r.Kind).HasColumnName("kind");
+            request.Property(r => r.Source).HasColumnName("source");
+            request.Property(r => r.RequestedAt).HasColumnName("requested_at");
+            request.Property(r => r.HandledAt).HasColumnName("handled_at");
+            request.Property(r => r.HandledBy).HasColumnName("handled_by");
+            request.Property(r => r.Outcome).HasColumnName("outcome");
         });
     }
 

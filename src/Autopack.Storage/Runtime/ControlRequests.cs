@@ -1,45 +1,116 @@
 using Autopack.Domain.Runs;
+using Autopack.Domain.Settings;
 using Autopack.Storage.Database;
+using Autopack.Storage.Entities;
 using Autopack.Storage.Runs;
+using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Runtime;
 
-/// <summary>The outcome of asking for a stop, abort or timeout: the file written, or why nothing was.</summary>
-public sealed record ControlRequestResult(ControlCommand Command, string RunId, string? FilePath, string? AlreadyEnded)
-{
-    public bool Written => FilePath is not null;
-}
-
 /// <summary>
 /// What `autopack runs stop|abort`, `autopack phases timeout` and the API's control endpoints do: refuse an unknown
-/// or already-ended run or phase, otherwise write the control file the executor acts on.
+/// or already-ended run or phase; otherwise store the request in <c>control_requests</c> (in the same transaction
+/// as the "has it ended?" check, so a request for another run never overwrites it) and then write the control
+/// file as an operator's echo would. An abort for a QUEUED or PAUSED run that no live executor holds ends the run
+/// ABORTED here and now: there is no executor to act on it.
 /// </summary>
-public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runtime)
+public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runtime, TimeProvider time, AutopackSettings settings)
 {
     /// <exception cref="NotFoundException">the run (stop, abort) or phase (timeout) does not exist.</exception>
-    public async Task<ControlRequestResult> RequestAsync(ControlCommand command, CancellationToken cancellationToken = default)
+    public async Task<ControlRequestResult> RequestAsync(ControlCommand command, ControlSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         var isPhase = command.Kind == ControlKind.Timeout;
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var query = connection.CreateCommand();
-        query.CommandText = isPhase
-            ? "SELECT status, run_id FROM phases WHERE phase_id = $id"
-            : "SELECT status, run_id FROM runs WHERE run_id = $id";
-        query.Parameters.AddWithValue("$id", command.TargetId);
-        await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var db = database.CreateContext();
+
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the check, the lease look-up and the insert see one state.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        string runId;
+        string status;
+        if (isPhase)
         {
-            throw new NotFoundException(isPhase ? "phase" : "run", command.TargetId);
+            var phase = await db.Phases.AsNoTracking().FirstOrDefaultAsync(p => p.PhaseId == command.TargetId, cancellationToken).ConfigureAwait(false)
+                ?? throw new NotFoundException("phase", command.TargetId);
+            (runId, status) = (phase.RunId, phase.Status.ToName());
+            if (PhaseTransitions.IsTerminal(phase.Status))
+            {
+                return new ControlRequestResult(command, runId, null, $"phase {command.TargetId} already ended ({status})");
+            }
+        }
+        else
+        {
+            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == command.TargetId, cancellationToken).ConfigureAwait(false)
+                ?? throw new NotFoundException("run", command.TargetId);
+            (runId, status) = (run.RunId, run.Status.ToName());
+            if (RunTransitions.IsTerminal(run.Status))
+            {
+                return new ControlRequestResult(command, runId, null, $"run {command.TargetId} already ended ({status})");
+            }
         }
 
-        var status = reader.GetString(0);
-        var runId = reader.GetString(1);
-        var ended = isPhase
-            ? PhaseTransitions.IsTerminal(StatusNames.ParsePhase(status))
-            : RunTransitions.IsTerminal(StatusNames.ParseRun(status));
-        return ended
-            ? new ControlRequestResult(command, runId, null, $"{(isPhase ? "phase" : "run")} {command.TargetId} already ended ({status})")
-            : new ControlRequestResult(command, runId, runtime.WriteControlFile(command), null);
+        var now = time.GetUtcNow().UtcDateTime;
+        var request = new ControlRequestRow
+        {
+            RunId = runId,
+            PhaseId = isPhase ? command.TargetId : null,
+            Kind = ControlCommand.WordOf(command.Kind),
+            Source = Name(source),
+            RequestedAt = now,
+        };
+        db.ControlRequests.Add(request);
+        var endedNow = command.Kind == ControlKind.Abort
+            && status is "QUEUED" or "PAUSED"
+            && !await HeldByLiveExecutorAsync(db, runId, now, cancellationToken).ConfigureAwait(false);
+        if (endedNow)
+        {
+            await AbortNowAsync(db, runId, request, source, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The file is written after the commit, so an executor that sees it can always see its row too.
+        var path = endedNow ? null : runtime.WriteControlFile(command);
+        return new ControlRequestResult(command, runId, path, null, request.Id, endedNow);
+    }
+
+    public static string Name(ControlSource source) => source switch
+    {
+        ControlSource.Cli => "cli",
+        ControlSource.Api => "api",
+        _ => "file",
+    };
+
+    /// <summary>A lease whose heartbeat is younger than the stale limit, as <see cref="Leases.ExecutorLeases"/> judges it.</summary>
+    private async Task<bool> HeldByLiveExecutorAsync(AutopackDbContext db, string runId, DateTime now, CancellationToken cancellationToken)
+    {
+        var lease = await db.ExecutorLeases.AsNoTracking().FirstOrDefaultAsync(l => l.RunId == runId, cancellationToken).ConfigureAwait(false);
+        return lease is not null && now - lease.HeartbeatAt < TimeSpan.FromSeconds(settings.LeaseStaleSeconds);
+    }
+
+    /// <summary>Ends a run that no executor holds, as the executor would have: ABORTED, its queued phases SKIPPED, each change in events.</summary>
+    private static async Task AbortNowAsync(AutopackDbContext db, string runId, ControlRequestRow request, ControlSource source, DateTime now, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.FirstAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false);
+        var from = run.Status;
+        var reason = "aborted by operator";
+        run.Status = RunTransitions.Ensure(runId, from, RunStatus.Aborted);
+        run.FinishedAt = now;
+        run.FailureReason = reason;
+        db.Events.Add(new EventRow { RunId = runId, Kind = "run_status", Message = $"{from.ToName()} -> ABORTED: {reason}", CreatedAt = now });
+        var skipped = $"run ended {RunStatus.Aborted.ToName()}";
+        foreach (var phase in await db.Phases.Where(p => p.RunId == runId && p.Status == PhaseStatus.Queued).ToListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            phase.Status = PhaseTransitions.Ensure(phase.PhaseId, phase.Status, PhaseStatus.Skipped);
+            phase.FinishedAt = now;
+            phase.FailureReason = skipped;
+            db.Events.Add(new EventRow { RunId = runId, PhaseId = phase.PhaseId, Kind = "phase_status", Message = $"QUEUED -> SKIPPED: {skipped}", CreatedAt = now });
+        }
+
+        var outcome = $"aborted at once: the run was {from.ToName()} and no executor held it";
+        request.HandledAt = now;
+        request.HandledBy = Name(source);
+        request.Outcome = outcome;
+        db.Events.Add(new EventRow { RunId = runId, Kind = "control_command", Message = $"abort:{runId}: {outcome} (request from {Name(source)})", CreatedAt = now });
     }
 }

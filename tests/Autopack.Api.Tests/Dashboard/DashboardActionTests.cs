@@ -1,6 +1,7 @@
 using System.Net;
 using Autopack.Api.Tests.Support;
 using Autopack.Storage.Breakers;
+using Autopack.Storage.Leases;
 using Autopack.Testing;
 
 namespace Autopack.Api.Tests.Dashboard;
@@ -52,6 +53,10 @@ public sealed class DashboardActionTests
         var control = Path.Combine(api.Db.RunsDirectory, file);
         File.Delete(control);
 
+        // A live executor holds the run, so the abort is left to it (a file) rather than ending the run at once.
+        var leases = api.Service<ExecutorLeases>();
+        await leases.TryAcquireAsync("act-1", "dashboard-test", Environment.ProcessId, Environment.MachineName, TimeSpan.FromSeconds(15));
+
         using var refused = await api.PostAsync(path);
         var writtenWithoutKey = File.Exists(control);
         using var wrong = await api.PostAsync(path, "not-the-key");
@@ -66,6 +71,7 @@ public sealed class DashboardActionTests
             Assert.That(File.Exists(control), Is.True);
         });
         File.Delete(control);
+        await leases.ReleaseAsync("act-1", "dashboard-test");
     }
 
     [Test]

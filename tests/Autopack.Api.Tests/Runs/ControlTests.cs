@@ -1,6 +1,7 @@
 using System.Net;
 using Autopack.Api.Tests.Support;
 using Autopack.Domain.Runs;
+using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Testing;
 
@@ -22,6 +23,7 @@ public sealed class ControlTests
     public async Task PostRunControl_ActiveRun_Returns202AndWritesTheControlFile(string command, string file)
     {
         await api.Db.CreateRunAsync(new PlanBuilder("ctl-1").Phase("ctl-1-p1").Build());
+        await api.Service<ExecutorLeases>().TryAcquireAsync("ctl-1", "test-owner", Environment.ProcessId, Environment.MachineName, TimeSpan.FromSeconds(15));
         var before = RowCounts.Of(api.Db);
 
         using var response = await api.PostAsync($"/runs/ctl-1/{command}");
@@ -35,7 +37,44 @@ public sealed class ControlTests
             Assert.That(body.GetProperty("control_file").GetString(), Is.EqualTo(path));
             Assert.That(body.GetProperty("content").GetString(), Is.EqualTo($"{command}:ctl-1"));
             Assert.That(RowCounts.Of(api.Db), Is.EqualTo(before), "the executor records the command when it handles it");
+            Assert.That(api.Db.Scalar($"SELECT count(*) FROM control_requests WHERE run_id='ctl-1' AND kind='{command}' AND source='api' AND handled_at IS NULL"), Is.EqualTo(1),
+                "the request is stored for the run, so another run's request cannot overwrite it");
+            Assert.That(body.GetProperty("request_id").GetInt64(), Is.Positive);
         });
+    }
+
+    [Test]
+    public async Task PostRunAbort_QueuedRunThatNoExecutorHolds_AbortedAtOnce()
+    {
+        await api.Db.CreateRunAsync(new PlanBuilder("ctl-5").Phase("ctl-5-p1").Phase("ctl-5-p2").Build());
+
+        using var response = await api.PostAsync("/runs/ctl-5/abort");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var body = await ApiHarness.ReadJsonAsync(response);
+        Assert.Multiple(() =>
+        {
+            Assert.That(body.GetProperty("run_status").GetString(), Is.EqualTo("ABORTED"));
+            Assert.That(api.Db.Scalar("SELECT count(*) FROM runs WHERE run_id='ctl-5' AND status='ABORTED' AND finished_at IS NOT NULL"), Is.EqualTo(1), "no executor needed");
+            Assert.That(api.Db.Scalar("SELECT count(*) FROM phases WHERE run_id='ctl-5' AND status='SKIPPED'"), Is.EqualTo(2));
+            Assert.That(api.Db.Scalar("SELECT count(*) FROM control_requests WHERE run_id='ctl-5' AND source='api' AND handled_at IS NOT NULL"), Is.EqualTo(1), "handled once");
+            Assert.That(api.Db.Scalar("SELECT count(*) FROM events WHERE run_id='ctl-5' AND kind='control_command'"), Is.EqualTo(1), "recorded once");
+            Assert.That(api.Db.Scalar("SELECT count(*) FROM events WHERE run_id='ctl-5' AND kind='run_status' AND message LIKE 'QUEUED -> ABORTED%'"), Is.EqualTo(1));
+            Assert.That(File.Exists(Path.Combine(api.Db.RunsDirectory, ".abort_run")), Is.False, "no executor is left to consume a file");
+        });
+    }
+
+    [Test]
+    public async Task PostRunAbort_RunHeldByALiveExecutor_LeftToTheExecutor()
+    {
+        await api.Db.CreateRunAsync(new PlanBuilder("ctl-6").Phase("ctl-6-p1").Build());
+        await api.Service<ExecutorLeases>().TryAcquireAsync("ctl-6", "test-owner", Environment.ProcessId, Environment.MachineName, TimeSpan.FromSeconds(15));
+
+        using var response = await api.PostAsync("/runs/ctl-6/abort");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(api.Db.Scalar("SELECT count(*) FROM runs WHERE run_id='ctl-6' AND status='QUEUED'"), Is.EqualTo(1), "its executor acts on it");
+        Assert.That(api.Db.Scalar("SELECT count(*) FROM control_requests WHERE run_id='ctl-6' AND handled_at IS NULL"), Is.EqualTo(1));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using Autopack.Domain.Runs;
 using Autopack.Storage.Budgets;
+using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 
@@ -14,6 +15,18 @@ public class RunsCommandsTests
 
     [TearDown]
     public void TearDown() => cli.Dispose();
+
+    /// <summary>A live executor's lease, so an abort is left to it (written to the file) instead of ending the run at once.</summary>
+    private Task HoldLeaseAsync(string runId) =>
+        new ExecutorLeases(cli.Database, TimeProvider.System).TryAcquireAsync(runId, "test-owner", Environment.ProcessId, Environment.MachineName, TimeSpan.FromSeconds(15));
+
+    private long Scalar(string sql)
+    {
+        using var connection = cli.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private async Task CreateDemoAsync()
     {
@@ -243,9 +256,10 @@ public class RunsCommandsTests
 
     [TestCase("stop", ".stop_executor")]
     [TestCase("abort", ".abort_run")]
-    public async Task StopOrAbort_QueuedRun_WritesTheControlFileAsEchoWould(string verb, string file)
+    public async Task StopOrAbort_HeldRun_WritesTheControlFileAsEchoWould(string verb, string file)
     {
         await CreateDemoAsync();
+        await HoldLeaseAsync("demo-1");
 
         var result = await cli.RunOkAsync("runs", verb, "demo-1");
 
@@ -253,6 +267,34 @@ public class RunsCommandsTests
         Assert.That(File.ReadAllText(path), Is.EqualTo($"{verb}:demo-1\n"), "the same bytes as: echo \"" + verb + ":demo-1\" > " + file);
         Assert.That(result.Output.Trim(), Is.EqualTo($"wrote {verb}:demo-1 to {path}"));
         Assert.That(Directory.GetFiles(cli.RunsDirectory).Select(Path.GetFileName), Is.EqualTo(new[] { file }), "no temp file left behind");
+        Assert.That(Scalar($"SELECT count(*) FROM control_requests WHERE run_id='demo-1' AND kind='{verb}' AND source='cli' AND handled_at IS NULL"), Is.EqualTo(1),
+            "the request is stored for the run as well");
+    }
+
+    [Test]
+    public async Task Stop_QueuedRun_StoredForTheRunAndWritten()
+    {
+        await CreateDemoAsync();
+
+        await cli.RunOkAsync("runs", "stop", "demo-1");
+
+        Assert.That(File.ReadAllText(Path.Combine(cli.RunsDirectory, ".stop_executor")), Is.EqualTo("stop:demo-1\n"));
+        Assert.That(Scalar("SELECT count(*) FROM control_requests WHERE run_id='demo-1' AND kind='stop' AND handled_at IS NULL"), Is.EqualTo(1), "it waits for the run's executor");
+    }
+
+    [Test]
+    public async Task Abort_QueuedRunThatNoExecutorHolds_AbortedAtOnceWithoutAFile()
+    {
+        await CreateDemoAsync();
+
+        var result = await cli.RunOkAsync("runs", "abort", "demo-1");
+
+        Assert.That(result.Output, Does.Contain("ABORTED at once"));
+        Assert.That(Scalar("SELECT count(*) FROM runs WHERE run_id='demo-1' AND status='ABORTED'"), Is.EqualTo(1));
+        Assert.That(Scalar("SELECT count(*) FROM phases WHERE run_id='demo-1' AND status<>'SKIPPED'"), Is.Zero);
+        Assert.That(Scalar("SELECT count(*) FROM control_requests WHERE run_id='demo-1' AND handled_at IS NOT NULL AND outcome LIKE 'aborted at once%'"), Is.EqualTo(1));
+        Assert.That(Scalar("SELECT count(*) FROM events WHERE run_id='demo-1' AND kind='control_command'"), Is.EqualTo(1));
+        Assert.That(File.Exists(Path.Combine(cli.RunsDirectory, ".abort_run")), Is.False, "no executor is left to consume a file");
     }
 
     [Test]
@@ -290,6 +332,7 @@ public class RunsCommandsTests
     public async Task ControlFiles_WrittenByCommands_ParseAsTheExecutorReadsThem()
     {
         await CreateDemoAsync();
+        await HoldLeaseAsync("demo-1");
 
         await cli.RunOkAsync("runs", "stop", "demo-1");
         await cli.RunOkAsync("runs", "abort", "demo-1");

@@ -26,7 +26,7 @@ public class DatabaseMigratorTests
     private static readonly string[] ExpectedTables =
     [
         "runs", "tiers", "phases", "llm_usage_events", "events",
-        "executor_leases", "token_reservations", "circuit_breakers", "budget_totals",
+        "executor_leases", "token_reservations", "circuit_breakers", "budget_totals", "control_requests",
         DatabaseMigrator.VersionTable,
     ];
 
