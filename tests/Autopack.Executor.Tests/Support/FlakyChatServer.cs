@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json.Nodes;
 using Autopack.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Autopack.Executor.Tests.Support;
 
@@ -34,40 +31,29 @@ public enum FlakyReply
 /// </summary>
 internal sealed class FlakyChatServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
     private readonly Func<int, FlakyReply> choose;
     private readonly ConcurrentQueue<(DateTimeOffset At, FlakyReply Reply)> received = new();
     private int calls;
 
-    private FlakyChatServer(WebApplication app, string baseUrl, Func<int, FlakyReply> choose)
+    private LoopbackServer? server;
+
+    private FlakyChatServer(Func<int, FlakyReply> choose)
     {
-        this.app = app;
         this.choose = choose;
-        BaseUrl = baseUrl;
     }
 
-    public string BaseUrl { get; }
+    public string BaseUrl => server!.BaseUrl;
 
     public IReadOnlyList<(DateTimeOffset At, FlakyReply Reply)> Received => received.ToList();
 
     public static async Task<FlakyChatServer> StartAsync(Func<int, FlakyReply> choose)
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
-        var app = builder.Build();
-        var server = new FlakyChatServer(app, $"http://127.0.0.1:{port}", choose);
-        app.MapPost("/v1/chat/completions", server.HandleAsync);
-        await app.StartAsync();
-        return server;
+        var flaky = new FlakyChatServer(choose);
+        flaky.server = await LoopbackServer.StartAsync(app => app.MapPost("/v1/chat/completions", flaky.HandleAsync));
+        return flaky;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private async Task HandleAsync(HttpContext context)
     {

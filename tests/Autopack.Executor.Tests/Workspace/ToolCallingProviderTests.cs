@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Autopack.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Autopack.Executor.Tests.Workspace;
 
@@ -91,40 +88,27 @@ public class ToolCallingProviderTests
     /// </summary>
     private sealed class ToolCallingServer : IAsyncDisposable
     {
-        private readonly WebApplication app;
         private readonly ConcurrentQueue<JsonNode> requests = new();
+        private LoopbackServer? server;
         private int calls;
         private int builderTurns;
 
-        private ToolCallingServer(WebApplication app, string baseUrl)
-        {
-            this.app = app;
-            BaseUrl = baseUrl;
-        }
-
-        public string BaseUrl { get; }
+        public string BaseUrl => server!.BaseUrl;
 
         public IReadOnlyList<JsonNode> Requests => requests.ToList();
 
         public static async Task<ToolCallingServer> StartAsync()
         {
-            var port = FreePort.Next();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
-            var app = builder.Build();
-            var server = new ToolCallingServer(app, $"http://127.0.0.1:{port}");
-            app.MapPost("/v1/chat/completions", server.OpenAiAsync);
-            app.MapPost("/v1/messages", server.AnthropicAsync);
-            await app.StartAsync();
-            return server;
+            var tools = new ToolCallingServer();
+            tools.server = await LoopbackServer.StartAsync(app =>
+            {
+                app.MapPost("/v1/chat/completions", tools.OpenAiAsync);
+                app.MapPost("/v1/messages", tools.AnthropicAsync);
+            });
+            return tools;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
         private async Task<(JsonNode Body, int Call, int? Turn)> ReadAsync(HttpContext context)
         {
