@@ -16,18 +16,17 @@ public class StoredControlProcessTests
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
 
     /// <summary>
-    /// Ten executing runs rather than the issue's twenty: each is a real `autopack execute` process (a .NET host of
-    /// its own), and twenty of them plus the CLI and server processes take minutes to start on a 2-core machine. Ten
-    /// requests for ten runs written to the one shared <c>.stop_executor</c> within milliseconds already overwrite
-    /// each other (the issue lost one of two); the rows are what must keep every one. The executors are started one
-    /// after another (each once the previous holds its lease): ten .NET hosts starting at the same instant on 2 cores
-    /// can keep the database's write lock queued past its 10 s busy timeout while they take their leases, which is a
-    /// start-up limit of its own, not what this test is about.
+    /// Twenty executing runs, each a real `autopack execute` process, stopped at once, half through the CLI and half
+    /// through a real `autopack serve`: requests for twenty runs written to the one shared <c>.stop_executor</c>
+    /// within milliseconds overwrite each other (the issue lost one of two); the rows must keep every one. The
+    /// executors are started one after another (each once the previous holds its lease): twenty .NET hosts starting
+    /// at the same instant on 2 cores can keep the database's write lock queued past its 10 s busy timeout while they
+    /// take their leases, a start-up limit of its own (noted for the worker), not what this test is about.
     /// </summary>
     [Test]
-    public async Task StopRequests_TenExecutingRuns_HalfCliHalfApiAtOnce_AllPausedEachHandledOnce()
+    public async Task StopRequests_TwentyExecutingRuns_HalfCliHalfApiAtOnce_AllPausedEachHandledOnce()
     {
-        const int runCount = 10;
+        const int runCount = 20;
         using var s = new ExecutorScenario();
         var runIds = new List<string>();
         for (var i = 0; i < runCount; i++)
