@@ -20,33 +20,7 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
         await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException("run", runId);
-        var from = run.Status;
-        RunTransitions.Ensure(runId, from, to);
-        var now = time.GetUtcNow().UtcDateTime;
-        run.Status = to;
-        if (to == RunStatus.Executing)
-        {
-            run.StartedAt ??= now;
-            run.FailureReason = null;
-        }
-
-        if (RunTransitions.IsTerminal(to))
-        {
-            run.FinishedAt = now;
-        }
-
-        if (reason is not null && to != RunStatus.Executing)
-        {
-            run.FailureReason = reason;
-        }
-
-        db.Events.Add(new EventRow
-        {
-            RunId = runId,
-            Kind = "run_status",
-            Message = $"{from.ToName()} -> {to.ToName()}" + (reason is null ? string.Empty : $": {reason}"),
-            CreatedAt = now,
-        });
+        ApplyRunTransition(db, run, to, reason, time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return run;
@@ -138,9 +112,51 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
+        var skipped = await SkipQueuedAsync(db, runId, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return skipped;
+    }
+
+    /// <summary>
+    /// A run's transition inside the caller's transaction: checked against the domain, timestamps and reason set,
+    /// its <c>events</c> row added (saved with the caller's other changes).
+    /// </summary>
+    internal static void ApplyRunTransition(AutopackDbContext db, RunRow run, RunStatus to, string? reason, DateTime now)
+    {
+        var from = run.Status;
+        RunTransitions.Ensure(run.RunId, from, to);
+        run.Status = to;
+        if (to == RunStatus.Executing)
+        {
+            run.StartedAt ??= now;
+            run.FailureReason = null;
+        }
+
+        if (RunTransitions.IsTerminal(to))
+        {
+            run.FinishedAt = now;
+        }
+
+        if (reason is not null && to != RunStatus.Executing)
+        {
+            run.FailureReason = reason;
+        }
+
+        db.Events.Add(new EventRow
+        {
+            RunId = run.RunId,
+            Kind = "run_status",
+            Message = $"{from.ToName()} -> {to.ToName()}" + (reason is null ? string.Empty : $": {reason}"),
+            CreatedAt = now,
+        });
+    }
+
+    /// <summary>The run's still-queued phases SKIPPED inside the caller's transaction, each with its event; how many.</summary>
+    internal static async Task<int> SkipQueuedAsync(AutopackDbContext db, string runId, string reason, DateTime now, CancellationToken cancellationToken)
+    {
         var queued = await db.Phases.Where(p => p.RunId == runId && p.Status == PhaseStatus.Queued)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow().UtcDateTime;
         foreach (var phase in queued)
         {
             phase.Status = PhaseTransitions.Ensure(phase.PhaseId, phase.Status, PhaseStatus.Skipped);
@@ -149,8 +165,6 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
             db.Events.Add(new EventRow { RunId = runId, PhaseId = phase.PhaseId, Kind = "phase_status", Message = $"QUEUED -> SKIPPED: {reason}", CreatedAt = now });
         }
 
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return queued.Count;
     }
 

@@ -93,19 +93,8 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
     {
         var run = await db.Runs.FirstAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false);
         var from = run.Status;
-        var reason = "aborted by operator";
-        run.Status = RunTransitions.Ensure(runId, from, RunStatus.Aborted);
-        run.FinishedAt = now;
-        run.FailureReason = reason;
-        db.Events.Add(new EventRow { RunId = runId, Kind = "run_status", Message = $"{from.ToName()} -> ABORTED: {reason}", CreatedAt = now });
-        var skipped = $"run ended {RunStatus.Aborted.ToName()}";
-        foreach (var phase in await db.Phases.Where(p => p.RunId == runId && p.Status == PhaseStatus.Queued).ToListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            phase.Status = PhaseTransitions.Ensure(phase.PhaseId, phase.Status, PhaseStatus.Skipped);
-            phase.FinishedAt = now;
-            phase.FailureReason = skipped;
-            db.Events.Add(new EventRow { RunId = runId, PhaseId = phase.PhaseId, Kind = "phase_status", Message = $"QUEUED -> SKIPPED: {skipped}", CreatedAt = now });
-        }
+        RunStateWriter.ApplyRunTransition(db, run, RunStatus.Aborted, "aborted by operator", now);
+        await RunStateWriter.SkipQueuedAsync(db, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
 
         var outcome = $"aborted at once: the run was {from.ToName()} and no executor held it";
         request.HandledAt = now;
