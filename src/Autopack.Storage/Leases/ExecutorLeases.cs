@@ -20,7 +20,7 @@ public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
         if (lease is not null)
         {
             var age = now - lease.HeartbeatAt;
-            if (lease.OwnerId != ownerId && age < staleAfter)
+            if (lease.OwnerId != ownerId && IsFresh(lease, now, staleAfter))
             {
                 return new LeaseOutcome(false, false, lease.OwnerId, lease.Pid, lease.Host, age);
             }
@@ -44,6 +44,13 @@ public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new LeaseOutcome(true, tookOver, lease?.OwnerId, lease?.Pid, lease?.Host, lease is null ? null : now - lease.HeartbeatAt);
+    }
+
+    /// <summary>A lease whose heartbeat is younger than <paramref name="staleAfter"/>: its executor counts as alive.</summary>
+    public static bool IsFresh(ExecutorLeaseRow lease, DateTime now, TimeSpan staleAfter)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return now - lease.HeartbeatAt < staleAfter;
     }
 
     /// <summary>Refreshes the heartbeat; false when the lease is no longer ours (taken over), so the executor must stop.</summary>

@@ -2,6 +2,7 @@ using Autopack.Domain.Runs;
 using Autopack.Domain.Settings;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
+using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Microsoft.EntityFrameworkCore;
 
@@ -81,11 +82,11 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
         _ => "file",
     };
 
-    /// <summary>A lease whose heartbeat is younger than the stale limit, as <see cref="Leases.ExecutorLeases"/> judges it.</summary>
+    /// <summary>A lease whose heartbeat is younger than the stale limit, as <see cref="ExecutorLeases"/> judges it.</summary>
     private async Task<bool> HeldByLiveExecutorAsync(AutopackDbContext db, string runId, DateTime now, CancellationToken cancellationToken)
     {
         var lease = await db.ExecutorLeases.AsNoTracking().FirstOrDefaultAsync(l => l.RunId == runId, cancellationToken).ConfigureAwait(false);
-        return lease is not null && now - lease.HeartbeatAt < TimeSpan.FromSeconds(settings.LeaseStaleSeconds);
+        return lease is not null && ExecutorLeases.IsFresh(lease, now, TimeSpan.FromSeconds(settings.LeaseStaleSeconds));
     }
 
     /// <summary>Ends a run that no executor holds, as the executor would have: ABORTED, its queued phases SKIPPED, each change in events.</summary>
