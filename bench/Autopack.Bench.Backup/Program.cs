@@ -60,8 +60,14 @@ try
     var cpus = variants.ToDictionary(v => v, _ => new List<double>());
     var sizes = variants.ToDictionary(v => v, _ => 0L);
     var archive = Path.Combine(root, "bench-backup.tar.gz");
+
+    // The reference the backup is held to: the cp and sync commands on the same file, run in turn with the
+    // backups (cp+sync, backup A, backup B, ..., cp+sync, ...), so a neighbour's load falls on both alike.
+    var copies = new List<double>();
     for (var rep = 0; rep < reps; rep++)
     {
+        Clear(scratch);
+        copies.AddRange(Measure(1, () => CpThenSync(database.FullPath, Path.Combine(scratch, "cp.db"))));
         foreach (var variant in variants)
         {
             Clear(archives);
@@ -82,6 +88,17 @@ try
                 File.Move(result.Path, archive);
             }
         }
+    }
+
+    Clear(scratch);
+    LastCpu.Seconds = 0;
+    Report("cp + sync (the commands, in turn with the backups)", copies);
+    var copyMedian = copies.Order().ElementAt(copies.Count / 2);
+    foreach (var variant in variants)
+    {
+        var (level, threads) = variant;
+        var median = walls[variant].Order().ElementAt(reps / 2);
+        Log($"  ratio {level}/{threads}: backup speed / (cp + sync) speed = {copyMedian / median:F2} (medians {median:F2} s and {copyMedian:F2} s)");
     }
 
     foreach (var variant in variants)
@@ -147,6 +164,19 @@ static void CopyAndSync(string from, string to)
     using var target = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
     source.CopyTo(target, 1 << 20);
     target.Flush(flushToDisk: true);
+}
+
+static void CpThenSync(string from, string to)
+{
+    foreach (var (command, arguments) in new[] { ("cp", new[] { from, to }), ("sync", Array.Empty<string>()) })
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments) { UseShellExecute = false })!;
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} exited with {process.ExitCode}");
+        }
+    }
 }
 
 static void Clear(string folder)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 
 namespace Autopack.Cli.Commands;
@@ -66,14 +67,25 @@ public static class DbCommands
             return Task.FromResult(lines is ["ok"] ? 0 : 1);
         });
 
-        var cleanup = new Command("cleanup", "Release leases of dead executors, drop their orphaned token reservations, checkpoint the WAL.");
+        var cleanup = new Command(
+            "cleanup",
+            "Release leases of dead executors, drop their orphaned token reservations, checkpoint the WAL, and remove scratch folders left by killed backups and restores (beside the database, in the current folder and in AUTOPACK_BACKUP_DIR).");
         CommandAction.Set(cleanup, cwd, async (_, ctx, ct) =>
         {
-            var report = await new DatabaseCleanup(ctx.MigratedDatabase(), ctx.Time)
+            var database = ctx.MigratedDatabase();
+            var report = await new DatabaseCleanup(database, ctx.Time)
                 .RunAsync(TimeSpan.FromSeconds(ctx.Settings.LeaseStaleSeconds), ct).ConfigureAwait(false);
+            var scratch = ScratchFolder.RemoveStale(
+                [Path.GetDirectoryName(database.FullPath)!, ctx.WorkingDirectory, ctx.ResolvePath(ctx.Settings.BackupDirectory)], ctx.Time);
             ctx.Out.WriteLine($"stale leases released: {report.StaleLeases}");
             ctx.Out.WriteLine($"orphaned reservations dropped: {report.OrphanedReservations}");
             ctx.Out.WriteLine($"wal checkpoint: {report.CheckpointedPages} pages");
+            ctx.Out.WriteLine($"stale backup scratch folders removed: {scratch.Count}");
+            foreach (var folder in scratch)
+            {
+                ctx.Out.WriteLine($"  {folder}");
+            }
+
             return 0;
         });
 

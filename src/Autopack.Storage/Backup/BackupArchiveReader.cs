@@ -30,7 +30,7 @@ public static class BackupArchiveReader
         }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException)
         {
-            // TarReader and GZipStream report a truncated or corrupt archive with these.
+            // TarReader, DeflateStream and VerifiedGzipStream report a truncated or corrupt archive with these.
             throw new BackupRefusedException($"{archivePath} is damaged or truncated: {ex.Message}", ex);
         }
     }
@@ -63,8 +63,7 @@ public static class BackupArchiveReader
 
     private static StagedBackup Extract(string archivePath, string stagingFolder, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        using var file = SourceFile.OpenRead(archivePath);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var gzip = new VerifiedGzipStream(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, DigestingSliceStream.CopyBufferSize, FileOptions.SequentialScan));
         using var tar = new TarReader(gzip);
 
         var first = tar.GetNextEntry(copyData: false) ?? throw new BackupRefusedException($"{archivePath} is empty: not an autopack backup");
@@ -124,7 +123,32 @@ public static class BackupArchiveReader
             throw new BackupRefusedException($"the manifest lists '{missing.Path}' but the archive does not hold it (truncated archive?)");
         }
 
+        ReadToEnd(gzip, archivePath);
+
         return new StagedBackup(stagingFolder, manifest);
+    }
+
+    /// <summary>
+    /// Reads the gzip stream past tar's end-of-archive blocks to the end of the file, so every member's CRC-32 and
+    /// ISIZE is checked and nothing follows the last one; after the end-of-archive there may be only zeros.
+    /// </summary>
+    private static void ReadToEnd(VerifiedGzipStream gzip, string archivePath)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            for (var read = gzip.Read(buffer); read > 0; read = gzip.Read(buffer))
+            {
+                if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
+                {
+                    throw new BackupRefusedException($"{archivePath} holds data after the end of its tar archive: not as autopack wrote it");
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static void Refuse(TarEntry entry)

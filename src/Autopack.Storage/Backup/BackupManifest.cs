@@ -37,10 +37,16 @@ public sealed record BackupManifest(
         {
             using var document = JsonDocument.Parse(utf8Json.ToArray());
             if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("format_version", out var formatElement)
-                || !formatElement.TryGetInt32(out format))
+                || !document.RootElement.TryGetProperty("format_version", out var formatElement))
             {
                 throw new BackupRefusedException("manifest.json has no format_version: not an autopack backup");
+            }
+
+            // TryGetInt32 throws (not false) for a string or any other non-number; a manifest is input, so say which field.
+            if (formatElement.ValueKind != JsonValueKind.Number || !formatElement.TryGetInt32(out format))
+            {
+                throw new BackupRefusedException(
+                    $"manifest.json format_version must be a number, got {Kind(formatElement)} {Printable(formatElement)}: not a manifest this autopack reads");
             }
         }
         catch (JsonException ex)
@@ -76,6 +82,23 @@ public sealed record BackupManifest(
 
         manifest.Validate();
         return manifest;
+    }
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number out of range",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Array => "an array",
+        _ => "an object",
+    };
+
+    private static string Printable(JsonElement element)
+    {
+        var text = element.GetRawText();
+        text = text.Length > 40 ? text[..40] + "..." : text;
+        return new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
     }
 
     private void Validate()

@@ -30,10 +30,12 @@ public sealed class BackupRestorer(TimeProvider time)
         Directory.CreateDirectory(folder);
         await InstallationGuard.CheckAsync(current, options, time, cancellationToken).ConfigureAwait(false);
 
+        ScratchFolder.RemoveStale([folder], time);
         var staging = Path.Combine(folder, $".autopack-restore-{Guid.NewGuid():N}.tmp");
         SqliteDatabase? restored = null;
         try
         {
+            ScratchFolder.Create(staging);
             var staged = await BackupArchiveReader.ExtractAsync(archive, staging, progress, cancellationToken).ConfigureAwait(false);
             restored = new SqliteDatabase(staged.DatabasePath);
             var schema = Prepare(restored, staged.Manifest, progress);

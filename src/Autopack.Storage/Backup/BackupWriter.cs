@@ -33,12 +33,30 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         ?? typeof(BackupWriter).Assembly.GetName().Version?.ToString()
         ?? "unknown";
 
+    /// <summary>
+    /// Writes the backup to <paramref name="outputPath"/>. Any failure (a refusal, a disk error, a file that shrank)
+    /// is recorded as a <c>backup_failed</c> event naming the output and the reason, then thrown; when the database
+    /// itself cannot take the event (missing, never migrated, unwritable) the exception is the only record.
+    /// </summary>
     public async Task<BackupResult> WriteAsync(BackupSources sources, string outputPath, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
-        var started = time.GetTimestamp();
         var output = Path.GetFullPath(outputPath);
+        try
+        {
+            return await WriteCoreAsync(sources, output, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await RecordFailureAsync(output, ex).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<BackupResult> WriteCoreAsync(BackupSources sources, string output, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
         if (!File.Exists(database.FullPath))
         {
             throw new BackupRefusedException($"no database at {database.FullPath}: nothing to back up");
@@ -51,8 +69,9 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
 
         var folder = Path.GetDirectoryName(output)!;
         Directory.CreateDirectory(folder);
+        var warnings = ScratchFolder.RemoveStale([folder], time).Select(f => $"removed {f}, left by a backup or restore that was killed").ToList();
         var temp = Path.Combine(folder, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(temp);
+        ScratchFolder.Create(temp);
         try
         {
             var snapshot = Path.Combine(temp, BackupLayout.DatabaseEntry);
@@ -65,7 +84,6 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             // Whole seconds: the manifest's tar header holds no finer time, and the manifest should say what the header says.
             var now = time.GetUtcNow();
             var createdAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
-            var warnings = new List<string>();
             var entries = Plan(sources, snapshot, createdAt, output, temp, warnings);
 
             var partial = Path.Combine(temp, "archive.partial");
@@ -242,6 +260,26 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         {
             // The archive is complete and in place; a busy database must not turn a good backup into a failed command.
             warnings.Add($"backup not recorded in the events trail: {ex.Message}");
+        }
+    }
+
+    private async Task RecordFailureAsync(string output, Exception failure)
+    {
+        if (!File.Exists(database.FullPath))
+        {
+            // Opening it would create an empty database.
+            return;
+        }
+
+        try
+        {
+            await new EventLog(database, time)
+                .AppendAsync("backup_failed", $"backup to {output} failed: {failure.Message.ReplaceLineEndings(" ")}")
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SqliteException or Microsoft.EntityFrameworkCore.DbUpdateException or IOException)
+        {
+            // The database is what failed (or has no events table yet): the thrown failure is the record.
         }
     }
 

@@ -1,5 +1,4 @@
 using Autopack.Storage.Database;
-using Autopack.Storage.Events;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +6,7 @@ namespace Autopack.Storage.Backup;
 
 /// <summary>
 /// Takes a backup into the backup folder at each occurrence of the cron schedule, then prunes the folder. One
-/// backup at a time; a failed one is logged and recorded as a <c>backup_failed</c> event, and the schedule goes on.
+/// backup at a time; a failed one is logged (and recorded by <see cref="BackupWriter"/> as a <c>backup_failed</c> event), and the schedule goes on.
 /// Time comes from <see cref="TimeProvider"/>, so tests drive the schedule with a fake clock. Without options (no
 /// AUTOPACK_BACKUP_CRON) it does nothing.
 /// </summary>
@@ -76,27 +75,9 @@ public sealed class ScheduledBackupService(ScheduledBackupOptions? options, Time
         }
         catch (Exception ex)
         {
+            // BackupWriter has recorded a failed write as a backup_failed event; a failed prune is only logged.
             logger.LogError(ex, "scheduled backup to {Path} failed: {Reason}", output, ex.Message);
-            await RecordFailureAsync(database, output, ex).ConfigureAwait(false);
             return null;
-        }
-    }
-
-    private async Task RecordFailureAsync(SqliteDatabase database, string output, Exception failure)
-    {
-        if (!File.Exists(database.FullPath))
-        {
-            // Opening it would create an empty database; the log line is the record.
-            return;
-        }
-
-        try
-        {
-            await new EventLog(database, time).AppendAsync("backup_failed", $"scheduled backup to {output} failed: {failure.Message}").ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Microsoft.EntityFrameworkCore.DbUpdateException or IOException)
-        {
-            logger.LogWarning(ex, "could not record the failed backup in the events trail");
         }
     }
 }

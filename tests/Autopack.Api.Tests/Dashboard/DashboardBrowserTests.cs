@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
+using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
 using Autopack.Testing;
@@ -102,6 +103,39 @@ public sealed class DashboardBrowserTests
         Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.True, "the executor exits after the abort");
         Assert.That(executor.ExitCode, Is.Zero, executor.Error);
         Assert.That(db.Scalar($"SELECT count(*) FROM runs WHERE run_id = '{RunId}' AND status = 'ABORTED'"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Dashboard_BreakerResetApplied_NoLongerShowsResetRequested()
+    {
+        IgnoreWithoutChromium();
+
+        using var db = new TestDatabase();
+        var breakers = new BreakerStates(db.Database, TimeProvider.System);
+        await breakers.PublishAsync("openai", "open", 5, DateTime.UnixEpoch, "executor 1");
+        await breakers.PublishAsync("anthropic", "open", 5, DateTime.UnixEpoch, "executor 1");
+        await Task.Delay(20);
+        await breakers.RequestResetAsync(null);
+        await Task.Delay(20);
+
+        // An executor applied the reset to anthropic and published it closed; openai's executor has not beaten since.
+        await breakers.PublishAsync("anthropic", "closed", 0, null, "executor 1");
+        var port = FreePort.Next();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        using var server = AutopackProcess.Start(db.FolderPath, Settings(db, port, offlineLatencyMs: 0), "serve");
+        await WaitForReadyAsync(server, baseUrl);
+        using var profile = new TempDirectory("autopack-chromium");
+        using var browser = StartChromium(profile.Path);
+
+        browser.Navigate().GoToUrl($"{baseUrl}/dashboard");
+        string BreakerCell(string name) => browser.FindElement(By.XPath($"//button[@data-target='{name}']/ancestor::tr/td[2]")).Text.Trim();
+        await EventuallyAsync(() => BreakerCell("anthropic").StartsWith("closed", StringComparison.OrdinalIgnoreCase) ? true : (bool?)null, "anthropic listed closed");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(BreakerCell("anthropic"), Does.Not.Contain("reset requested"), "the reset was applied");
+            Assert.That(BreakerCell("openai"), Does.Contain("reset requested"), "no executor has applied this one yet");
+        });
     }
 
     [Test]

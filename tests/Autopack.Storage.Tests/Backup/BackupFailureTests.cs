@@ -88,6 +88,40 @@ public sealed class BackupFailureTests
     }
 
     [Test]
+    public void WriteAsync_FileShrinksWhileArchiving_RecordsOneBackupFailedEventWithTheReason()
+    {
+        var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
+        var log = Path.Combine(source.RunsDirectory, "run-1", "executor.log");
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Stage == "archive" && p.Done > 0 && new FileInfo(log).Length > 0)
+            {
+                File.WriteAllText(log, string.Empty);
+            }
+        });
+
+        Assert.CatchAsync<IOException>(() => Writer().WriteAsync(Sources(), path, progress));
+
+        Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup_failed'"), Is.EqualTo(1));
+        Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup'"), Is.Zero);
+        Assert.That(
+            BackupTestFiles.Scalar(source.Database, $"SELECT count(*) FROM events WHERE kind = 'backup_failed' AND message LIKE '%{path}%executor.log shrank%'"),
+            Is.EqualTo(1),
+            "the event names the output and the reason");
+    }
+
+    [Test]
+    public void WriteAsync_OutputAlreadyExists_RecordsABackupFailedEvent()
+    {
+        var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");
+        File.WriteAllText(path, "an older backup");
+
+        Assert.ThrowsAsync<BackupRefusedException>(() => Writer().WriteAsync(Sources(), path));
+
+        Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup_failed' AND message LIKE '%already exists%'"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task WriteAsync_FileDeletedWhileArchiving_LeftOutWithAWarningAndTheArchiveRestores()
     {
         var path = Path.Combine(output.Path, "autopack-backup-20261125-020000.tar.gz");

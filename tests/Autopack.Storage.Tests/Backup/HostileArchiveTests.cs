@@ -60,6 +60,13 @@ public sealed class HostileArchiveTests
     [TestCase("control file entry", "a control or temp file 'runs/.abort_run'")]
     [TestCase("truncated gzip", "damaged or truncated")]
     [TestCase("not gzip at all", "damaged or truncated")]
+    [TestCase("format version a string", "format_version must be a number, got a string")]
+    [TestCase("schema version a string", "$.schema_version")]
+    [TestCase("flipped crc", "CRC-32")]
+    [TestCase("wrong isize", "CRC-32")]
+    [TestCase("truncated trailer", "CRC-32")]
+    [TestCase("trailing garbage", "trailing bytes after the last gzip member")]
+    [TestCase("trailing gzip header", "damaged or truncated")]
     public async Task Restore_HostileArchive_RefusedAndInstallationUntouched(string kind, string expected)
     {
         var archive = Path.Combine(work.Path, "hostile.tar.gz");
@@ -106,11 +113,17 @@ public sealed class HostileArchiveTests
             "manifest lists an absolute path" => [Manifest(manifest, m => m["entries"]!.AsArray().Add(new JsonObject { ["path"] = "/etc/shadow", ["size"] = 1, ["sha256"] = new string('0', 64) })), .. good.Skip(1)],
             "newer schema" => [Manifest(manifest, m => m["schema_version"] = DatabaseMigrator.LatestVersion + 1), .. good.Skip(1)],
             "newer format" => [Manifest(manifest, m => m["format_version"] = 2), .. good.Skip(1)],
+            "format version a string" => [Manifest(manifest, m => m["format_version"] = "1"), .. good.Skip(1)],
+            "schema version a string" => [Manifest(manifest, m => m["schema_version"] = "1"), .. good.Skip(1)],
             "control file entry" => [.. good, new("runs/.abort_run", "abort:run-installed\n"u8.ToArray())],
             _ => [],
         };
 
-        if (kind == "truncated gzip")
+        if (GzipDamage(kind, File.ReadAllBytes(goodArchive)) is { } damaged)
+        {
+            File.WriteAllBytes(archive, damaged);
+        }
+        else if (kind == "truncated gzip")
         {
             var bytes = File.ReadAllBytes(goodArchive);
             File.WriteAllBytes(archive, bytes[..(bytes.Length * 6 / 10)]);
@@ -123,6 +136,32 @@ public sealed class HostileArchiveTests
         {
             Assert.That(entries, Is.Not.Empty, $"unknown case {kind}");
             ForgedEntry.WriteAll(archive, entries);
+        }
+    }
+
+    /// <summary>
+    /// Damage to the gzip container that leaves every tar entry readable: the last member's trailer (CRC-32, then
+    /// ISIZE, the file's last 8 bytes) altered or cut, or bytes after it. Null for the other kinds.
+    /// </summary>
+    private static byte[]? GzipDamage(string kind, byte[] good)
+    {
+        var bytes = (byte[])good.Clone();
+        switch (kind)
+        {
+            case "flipped crc":
+                bytes[^8] ^= 0x01;
+                return bytes;
+            case "wrong isize":
+                bytes[^4] ^= 0x01;
+                return bytes;
+            case "truncated trailer":
+                return bytes[..^3];
+            case "trailing garbage":
+                return [.. bytes, .. "garbage\n"u8.ToArray()];
+            case "trailing gzip header":
+                return [.. bytes, 0x1f, 0x8b, 0x08, 0x00];
+            default:
+                return null;
         }
     }
 

@@ -123,7 +123,7 @@ export function overviewPage(app) {
           h('th', { scope: 'col' }, 'Updated'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Action')))),
         h('tbody', null, list.map((b) => h('tr', null,
           h('td', null, b.name),
-          h('td', null, badge(b.state), b.reset_requested_at ? h('div', { class: 'small muted' }, 'reset requested') : null,
+          h('td', null, badge(b.state), b.reset_pending ? h('div', { class: 'small muted' }, 'reset requested') : null,
             b.opened_at && b.state !== 'closed' ? h('div', { class: 'small muted' }, 'since ', time(b.opened_at)) : null),
           h('td', { class: 'num' }, format.number(b.failure_count)),
           h('td', { class: 'nowrap' }, time(b.updated_at)),
