@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Reflection;
+using System.Text;
 using Autopack.Domain.Budgets;
 
 namespace Autopack.Domain.Settings;
@@ -16,6 +18,7 @@ public sealed record AutopackSettings
 
     public bool AllowNonLocal { get; init; }
 
+    [Secret]
     public string? ApiKey { get; init; }
 
     public long RunTokenCap { get; init; } = 5_000_000;
@@ -30,12 +33,14 @@ public sealed record AutopackSettings
 
     public string OpenAiBaseUrl { get; init; } = "https://api.openai.com/v1";
 
+    [Secret]
     public string? OpenAiApiKey { get; init; }
 
     public string OpenAiModel { get; init; } = "gpt-4o-mini";
 
     public string AnthropicBaseUrl { get; init; } = "https://api.anthropic.com";
 
+    [Secret]
     public string? AnthropicApiKey { get; init; }
 
     public string AnthropicModel { get; init; } = "claude-sonnet-4-5";
@@ -244,5 +249,29 @@ public sealed record AutopackSettings
         }
 
         return result;
+    }
+
+    private static readonly PropertyInfo[] Printed = typeof(AutopackSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+
+    /// <summary>The record's ToString, with every <see cref="SecretAttribute"/> setting shown as set or unset only.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        var first = true;
+        foreach (var property in Printed)
+        {
+            builder.Append(first ? string.Empty : ", ").Append(property.Name).Append(" = ");
+            first = false;
+            var value = property.GetValue(this);
+            if (property.IsDefined(typeof(SecretAttribute)))
+            {
+                builder.Append(value is null ? "(unset)" : "(set)");
+            }
+            else
+            {
+                builder.Append(value is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : value);
+            }
+        }
+
+        return true;
     }
 }

@@ -26,6 +26,12 @@ public sealed class PromptTokenCounter
 
     private static readonly Lazy<Tokenizer> SharedTokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
 
+    /// <summary>
+    /// Loads the tokenizer's data (tens of milliseconds of parsing in a cold process) on the thread pool now, so a
+    /// process that will count soon, such as an executor taking its lease and opening its worktree, overlaps it.
+    /// </summary>
+    public static void WarmUp() => _ = Task.Run(() => SharedTokenizer.Value);
+
     public int Count(string? text) => string.IsNullOrEmpty(text) ? 0 : SharedTokenizer.Value.CountTokens(text);
 
     /// <summary>Tokens of a system + user prompt as a chat request.</summary>

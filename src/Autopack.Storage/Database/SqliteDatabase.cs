@@ -17,6 +17,7 @@ public sealed class SqliteDatabase
     public const int BusyTimeoutMs = 10_000;
 
     private readonly PragmaInterceptor interceptor = new();
+    private readonly Lazy<DbContextOptions<AutopackDbContext>> contextOptions;
 
     public SqliteDatabase(string path)
     {
@@ -30,6 +31,7 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = BusyTimeoutMs / 1000,
         }.ToString();
+        contextOptions = new Lazy<DbContextOptions<AutopackDbContext>>(() => BuildOptions(compiledModel: true));
         Identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(FullPath)))[..12];
     }
 
@@ -56,14 +58,27 @@ public sealed class SqliteDatabase
         return connection;
     }
 
-    public void ConfigureDbContext(DbContextOptionsBuilder options) =>
-        options.UseSqlite(ConnectionString).AddInterceptors(interceptor);
+    /// <summary>A context on the compiled model (<see cref="CompiledModel.AutopackDbContextModel"/>), its options built once per database.</summary>
+    public AutopackDbContext CreateContext() => new(contextOptions.Value);
 
-    public AutopackDbContext CreateContext()
+    /// <summary>
+    /// A context whose model EF Core builds from <see cref="AutopackDbContext"/>'s configuration instead of the
+    /// compiled one: what <c>dotnet ef dbcontext optimize</c> compiles, and what a test compares the compiled model with.
+    /// </summary>
+    internal AutopackDbContext CreateContextFromConfiguration() => new(BuildOptions(compiledModel: false));
+
+    private DbContextOptions<AutopackDbContext> BuildOptions(bool compiledModel)
     {
         var builder = new DbContextOptionsBuilder<AutopackDbContext>();
-        ConfigureDbContext(builder);
-        return new AutopackDbContext(builder.Options);
+        builder.UseSqlite(ConnectionString).UseSnakeCaseNamingConvention().AddInterceptors(interceptor);
+        if (compiledModel)
+        {
+            // Building the model from the configuration costs a cold process hundreds of milliseconds; the
+            // compiled model is generated code (regenerate it after changing the model, see Storage's README).
+            builder.UseModel(CompiledModel.AutopackDbContextModel.Instance);
+        }
+
+        return builder.Options;
     }
 
     /// <summary>Switches the file to WAL. Persistent in the file, so it is done once, by the migrator.</summary>
