@@ -9,10 +9,16 @@ namespace Autopack.Storage.Runs;
 /// The read path of GET /runs/{id}: one command of three primary-key or index lookups (the run, its tiers on
 /// ux_tiers_run_position, its phases on ux_phases_run_position), with tokens used from the trigger-kept
 /// budget_totals, so its cost does not grow with the run's usage rows. Plain SQL: EF's context set-up, query and
-/// split-query round trips were most of the request (docs/PERFORMANCE.md, ADR-026).
+/// split-query round trips were most of the request, and then preparing the three statements was most of the rest,
+/// so the command is kept prepared on a few connections (<see cref="PreparedCommandPool"/>; docs/PERFORMANCE.md, ADR-026).
 /// </summary>
-public sealed class RunDetailReader(SqliteDatabase database)
+public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
 {
+    /// <summary>Prepared commands kept: one per concurrent reader a 2-4 core server needs.</summary>
+    public const int KeptCommands = 4;
+
+    private readonly PreparedCommandPool commands = new(database, CommandText, KeptCommands);
+
     public const string CommandText = """
         SELECT run_id, status, goal, token_cap, created_at, started_at, finished_at, failure_reason, repository, base_commit, branch,
                coalesce((SELECT used_tokens FROM budget_totals WHERE scope = 'run' AND id = $r), 0)
@@ -28,10 +34,28 @@ public sealed class RunDetailReader(SqliteDatabase database)
 
     public async Task<RunDetail?> FindAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = CommandText;
-        command.Parameters.AddWithValue("$r", runId);
+        var command = await commands.RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            command.Parameters.AddWithValue("$r", runId);
+            var detail = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+            commands.Return(command);
+            return detail;
+        }
+        catch
+        {
+            PreparedCommandPool.Discard(command);
+            throw;
+        }
+    }
+
+    public async Task<RunDetail> GetAsync(string runId, CancellationToken cancellationToken = default) =>
+        await FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
+
+    public void Dispose() => commands.Dispose();
+
+    private static async Task<RunDetail?> ReadAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -71,9 +95,6 @@ public sealed class RunDetailReader(SqliteDatabase database)
 
         return new RunDetail(run, runTokens, phaseTokens);
     }
-
-    public async Task<RunDetail> GetAsync(string runId, CancellationToken cancellationToken = default) =>
-        await FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
 
     private static PhaseRow ReadPhase(SqliteDataReader reader, string runId) => new()
     {
