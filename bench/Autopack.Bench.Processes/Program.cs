@@ -3,7 +3,7 @@ using System.Globalization;
 using Autopack.Bench.Processes;
 
 // Real processes, real files, real database: what an operator sees.
-// Sections: control, executor, cold, http (default: all). `--samples N` sets the control-file sample count.
+// Sections: control, executor, cold, http (default: all), and readpath (only when named). `--samples N` sets the control-file sample count.
 var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 var samplesIndex = Array.IndexOf(args, "--samples");
 var samples = samplesIndex >= 0 ? int.Parse(args[samplesIndex + 1], CultureInfo.InvariantCulture) : 100;
@@ -31,6 +31,18 @@ if (Run("cold"))
 if (Run("http"))
 {
     await HttpLoad.RunAsync(TimeSpan.FromSeconds(8));
+}
+
+// Not part of the default run: `-- readpath [--seconds N] [--rounds N] [--usage-rows N]` (bare minimal API side by side, about 3 minutes).
+if (sections.Contains("readpath"))
+{
+    var secondsIndex = Array.IndexOf(args, "--seconds");
+    var roundsIndex = Array.IndexOf(args, "--rounds");
+    var rowsIndex = Array.IndexOf(args, "--usage-rows");
+    await ReadPathLoad.RunAsync(
+        TimeSpan.FromSeconds(secondsIndex >= 0 ? int.Parse(args[secondsIndex + 1], CultureInfo.InvariantCulture) : 8),
+        roundsIndex >= 0 ? int.Parse(args[roundsIndex + 1], CultureInfo.InvariantCulture) : 2,
+        rowsIndex >= 0 ? int.Parse(args[rowsIndex + 1], CultureInfo.InvariantCulture) : 1_000_000);
 }
 
 static void Report(string name, IReadOnlyList<double> values)

@@ -60,14 +60,18 @@ public static class AutopackApi
     }
 
     /// <summary>
-    /// The middleware, outermost first: count 500s, log requests, route, measure, turn exceptions and empty
+    /// The middleware, outermost first: count 500s, log requests (errors and slow ones unless AUTOPACK_LOG_REQUESTS=all), route, measure, turn exceptions and empty
     /// error answers into problem details, rate-limit per client, check the API key on mutating requests.
     /// </summary>
     public static WebApplication UseAutopackPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<ServerErrorCountingMiddleware>();
-        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.GetLevel = RequestLogLevels.For(app.Services.GetRequiredService<AutopackSettings>());
+        });
         app.UseRouting();
         app.UseApiHttpMetrics();
         app.UseExceptionHandler();

@@ -22,6 +22,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => new SqliteDatabase(databasePath(sp)));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<RunStore>();
+        services.AddSingleton<RunDetailReader>();
         services.AddSingleton<RunStateWriter>();
         services.AddSingleton<UsageQueries>();
         services.AddSingleton<TokenLedger>();

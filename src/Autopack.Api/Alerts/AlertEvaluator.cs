@@ -9,7 +9,8 @@ namespace Autopack.Api.Alerts;
 /// <summary>
 /// Works out the SPEC's alerts: token usage at 80% of a run or phase cap (active runs only), more than five
 /// HTTP 500s in ten minutes, an open breaker, an executor whose heartbeat is stale. Every database part is one
-/// aggregate query over indexes; no rows are loaded to be counted in memory.
+/// query over indexes; tokens used come from the trigger-kept budget_totals (a primary-key lookup per active run
+/// and phase), never from summing usage rows.
 /// </summary>
 public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, AutopackSettings settings, TimeProvider time)
 {
@@ -22,17 +23,31 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
 
     public async Task<IReadOnlyList<Alert>> EvaluateAsync(bool databaseMigrated, CancellationToken cancellationToken)
     {
-        var alerts = new List<Alert>();
-        var errors = serverErrors.CountRecent();
-        if (errors > ServerErrorWindow.AlertThreshold)
-        {
-            alerts.Add(new Alert(
-                AlertKinds.HttpServerErrors,
-                AlertKinds.Critical,
-                "api",
-                $"{errors} HTTP 500 answers in the last {ServerErrorWindow.Span.TotalMinutes:F0} minutes (more than {ServerErrorWindow.AlertThreshold}): check the API log"));
-        }
+        var alerts = new List<Alert>(ServerErrorAlerts());
+        alerts.AddRange(await DatabaseAlertsAsync(databaseMigrated, cancellationToken).ConfigureAwait(false));
+        return alerts;
+    }
 
+    /// <summary>The alert kept in memory (HTTP 500s in the last ten minutes): costs nothing to evaluate.</summary>
+    public IReadOnlyList<Alert> ServerErrorAlerts()
+    {
+        var errors = serverErrors.CountRecent();
+        return errors > ServerErrorWindow.AlertThreshold
+            ?
+            [
+                new Alert(
+                    AlertKinds.HttpServerErrors,
+                    AlertKinds.Critical,
+                    "api",
+                    $"{errors} HTTP 500 answers in the last {ServerErrorWindow.Span.TotalMinutes:F0} minutes (more than {ServerErrorWindow.AlertThreshold}): check the API log"),
+            ]
+            : [];
+    }
+
+    /// <summary>The alerts read from the database: token usage, open breakers, stale executors.</summary>
+    public async Task<IReadOnlyList<Alert>> DatabaseAlertsAsync(bool databaseMigrated, CancellationToken cancellationToken)
+    {
+        var alerts = new List<Alert>();
         if (!databaseMigrated || !probe.FileExists)
         {
             return alerts;
@@ -50,17 +65,15 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT 'run', run_id, run_id, used, token_cap FROM (
-                SELECT r.run_id, r.token_cap,
-                       (SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0)
-                        FROM llm_usage_events u WHERE u.run_id = r.run_id) AS used
-                FROM runs r WHERE r.status IN {ActiveRuns})
+                SELECT r.run_id, r.token_cap, coalesce(t.used_tokens, 0) AS used
+                FROM runs r LEFT JOIN budget_totals t ON t.scope = 'run' AND t.id = r.run_id
+                WHERE r.status IN {ActiveRuns})
             WHERE used * 100 >= token_cap * {UsagePercent}
             UNION ALL
             SELECT 'phase', phase_id, run_id, used, token_cap FROM (
-                SELECT p.phase_id, p.run_id, p.token_cap,
-                       (SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0)
-                        FROM llm_usage_events u WHERE u.run_id = p.run_id AND u.phase_id = p.phase_id) AS used
+                SELECT p.phase_id, p.run_id, p.token_cap, coalesce(t.used_tokens, 0) AS used
                 FROM runs r JOIN phases p ON p.run_id = r.run_id
+                LEFT JOIN budget_totals t ON t.scope = 'phase' AND t.id = p.phase_id
                 WHERE r.status IN {ActiveRuns})
             WHERE used * 100 >= token_cap * {UsagePercent}
             LIMIT {MaxListed}

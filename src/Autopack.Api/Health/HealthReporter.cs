@@ -10,7 +10,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Autopack.Api.Health;
 
-/// <summary>Puts together GET /health from the database probe, the shared tables the executors publish, and the alerts.</summary>
+/// <summary>
+/// Puts together GET /health from the database probe, the shared tables the executors publish, and the alerts.
+/// The database part (<see cref="HealthChecks"/>) is kept for <see cref="CacheFor"/> on the server's clock and
+/// concurrent probes share one check, so however many dashboards and probes poll, the database is checked at most
+/// once a second (ADR-026). What lives in memory (HTTP 500 alert, rate limiter, uptime) is read on every request.
+/// </summary>
 public sealed class HealthReporter(
     DatabaseProbe probe,
     AlertEvaluator alerts,
@@ -24,13 +29,102 @@ public sealed class HealthReporter(
     /// <summary>Less free disk than this makes the server degraded: SQLite and the logs need room.</summary>
     public const double LowDiskGb = 1.0;
 
+    /// <summary>How long the database checks are reused before the next probe checks anew.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+
+    private readonly Lock gate = new();
+    private (HealthChecks Checks, long At)? last;
+    private Task<HealthChecks>? checking;
+
     public async Task<HealthReport> ReportAsync(CancellationToken cancellationToken)
+    {
+        var checks = await ChecksAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow().UtcDateTime;
+        var active = alerts.ServerErrorAlerts().Concat(checks.DatabaseAlerts).ToList();
+        var database = checks.Database;
+        var (status, reason) = (database.Problem ?? checks.ReadError, active.Count, checks.DiskFreeGb) switch
+        {
+            ({ } problem, _, _) => (HealthReport.Unhealthy, problem),
+            (null, > 0, _) => (HealthReport.Degraded, $"{active.Count} active alert(s)"),
+            (null, _, < LowDiskGb) => (HealthReport.Degraded, $"less than {LowDiskGb} GB free on the database's disk"),
+            _ => (HealthReport.Ok, (string?)null),
+        };
+
+        var schema = database.Schema ?? new SchemaVersions(0, DatabaseMigrator.LatestVersion);
+        return new HealthReport(
+            status,
+            reason,
+            settings.BindAddress,
+            settings.Port,
+            probe.Identity,
+            checks.Breakers,
+            new DbPoolHealth(database.Reachable && checks.ReadError is null, database.LatencyMs, Pooling: true, SqliteDatabase.BusyTimeoutMs, database.Error ?? checks.ReadError),
+            checks.SizeMb,
+            checks.DiskFreeGb,
+            (long)uptime.Elapsed.TotalSeconds,
+            new SchemaVersionView(schema.Current, schema.Latest, schema.UpToDate),
+            checks.Executors,
+            new RateLimiterHealth(partitions.TrackedClients, partitions.MaxClients, settings.RateLimitPerMinute, partitions.OverflowRequests),
+            active,
+            now);
+    }
+
+    /// <summary>The last checks while younger than <see cref="CacheFor"/>, else new ones (one check at a time).</summary>
+    private async Task<HealthChecks> ChecksAsync(CancellationToken cancellationToken)
+    {
+        Task<HealthChecks> shared;
+        TaskCompletionSource<HealthChecks>? mine = null;
+        lock (gate)
+        {
+            if (last is { } kept && time.GetElapsedTime(kept.At) < CacheFor)
+            {
+                return kept.Checks;
+            }
+
+            if (checking is null)
+            {
+                mine = new TaskCompletionSource<HealthChecks>(TaskCreationOptions.RunContinuationsAsynchronously);
+                checking = mine.Task;
+            }
+
+            shared = checking;
+        }
+
+        if (mine is not null)
+        {
+            try
+            {
+                // Shared by every waiting probe, so no single caller's cancellation ends it.
+                var checks = await CheckAsync(CancellationToken.None).ConfigureAwait(false);
+                lock (gate)
+                {
+                    last = (checks, time.GetTimestamp());
+                    checking = null;
+                }
+
+                mine.SetResult(checks);
+            }
+            catch (Exception ex)
+            {
+                lock (gate)
+                {
+                    checking = null;
+                }
+
+                mine.SetException(ex);
+            }
+        }
+
+        return await shared.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HealthChecks> CheckAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var database = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
         var breakerStates = new Dictionary<string, BreakerHealth>(StringComparer.Ordinal);
         var executors = new List<ExecutorHealth>();
-        IReadOnlyList<Alert> active = [];
+        IReadOnlyList<Alert> databaseAlerts = [];
         string? readError = null;
         if (database.Migrated)
         {
@@ -47,43 +141,14 @@ public sealed class HealthReporter(
                     executors.Add(new ExecutorHealth(lease.RunId, lease.Pid, lease.Host, Math.Round(age, 1), age >= settings.LeaseStaleSeconds));
                 }
 
-                active = await alerts.EvaluateAsync(database.Migrated, cancellationToken).ConfigureAwait(false);
+                databaseAlerts = await alerts.DatabaseAlertsAsync(database.Migrated, cancellationToken).ConfigureAwait(false);
             }
             catch (SqliteException ex)
             {
                 readError = $"database: {ex.Message}";
             }
         }
-        else
-        {
-            active = await alerts.EvaluateAsync(databaseMigrated: false, cancellationToken).ConfigureAwait(false);
-        }
 
-        var diskFree = probe.DiskFreeGb();
-        var (status, reason) = (database.Problem ?? readError, active.Count, diskFree) switch
-        {
-            ({ } problem, _, _) => (HealthReport.Unhealthy, problem),
-            (null, > 0, _) => (HealthReport.Degraded, $"{active.Count} active alert(s)"),
-            (null, _, < LowDiskGb) => (HealthReport.Degraded, $"less than {LowDiskGb} GB free on the database's disk"),
-            _ => (HealthReport.Ok, (string?)null),
-        };
-
-        var schema = database.Schema ?? new SchemaVersions(0, DatabaseMigrator.LatestVersion);
-        return new HealthReport(
-            status,
-            reason,
-            settings.BindAddress,
-            settings.Port,
-            probe.Identity,
-            breakerStates,
-            new DbPoolHealth(database.Reachable && readError is null, database.LatencyMs, Pooling: true, SqliteDatabase.BusyTimeoutMs, database.Error ?? readError),
-            probe.SizeMb(),
-            diskFree,
-            (long)uptime.Elapsed.TotalSeconds,
-            new SchemaVersionView(schema.Current, schema.Latest, schema.UpToDate),
-            executors,
-            new RateLimiterHealth(partitions.TrackedClients, partitions.MaxClients, settings.RateLimitPerMinute, partitions.OverflowRequests),
-            active,
-            now);
+        return new HealthChecks(database, breakerStates, executors, databaseAlerts, readError, probe.SizeMb(), probe.DiskFreeGb());
     }
 }

@@ -10,8 +10,8 @@ using Prometheus;
 namespace Autopack.Api.Monitoring;
 
 /// <summary>
-/// Sets the database-derived gauges when Prometheus scrapes, each from one aggregate query served by an index
-/// (counts by status, sums over the covering usage index); no rows are loaded. A database that cannot be read
+/// Sets the database-derived gauges when Prometheus scrapes, each from one query served by an index (counts by
+/// status; tokens from the trigger-kept budget_totals, one row per run, so nothing is re-summed from usage rows). A database that cannot be read
 /// shows as <c>autopack_database_up 0</c>, never as a failed scrape.
 /// </summary>
 public sealed class MetricsCollector(
@@ -90,13 +90,13 @@ public sealed class MetricsCollector(
     private async Task CollectTokensAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM llm_usage_events";
+        command.CommandText = "SELECT coalesce(sum(used_tokens), 0) FROM budget_totals WHERE scope = 'run'";
         metrics.TokensUsed.Set(Convert.ToDouble(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture));
 
         command.CommandText = """
-            SELECT r.run_id, r.token_cap,
-                   (SELECT coalesce(sum(u.prompt_tokens + u.completion_tokens), 0) FROM llm_usage_events u WHERE u.run_id = r.run_id)
-            FROM runs r WHERE r.status IN ('QUEUED', 'EXECUTING', 'PAUSED')
+            SELECT r.run_id, r.token_cap, coalesce(t.used_tokens, 0)
+            FROM runs r LEFT JOIN budget_totals t ON t.scope = 'run' AND t.id = r.run_id
+            WHERE r.status IN ('QUEUED', 'EXECUTING', 'PAUSED')
             """;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

@@ -49,9 +49,24 @@ public sealed class ClientPartitions
     /// <summary>Requests that found the table full and went to the shared overflow partition.</summary>
     public long OverflowRequests => Interlocked.Read(ref overflowRequests);
 
-    public string KeyFor(IPAddress? address)
+    /// <summary>The partition of a client known by its address alone.</summary>
+    public string KeyFor(IPAddress? address) => KeyFor(AddressText(address));
+
+    /// <summary>
+    /// The partition of a connection: remote clients by their address; loopback clients, which all share one
+    /// address, by their connection (address and port), so one noisy local process cannot use up everyone's budget.
+    /// </summary>
+    public string KeyFor(IPAddress? address, int port) =>
+        IsLoopback(address) ? KeyFor($"{AddressText(address)}#{port}") : KeyFor(AddressText(address));
+
+    public static bool IsLoopback(IPAddress? address) =>
+        address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    private static string AddressText(IPAddress? address) =>
+        address is null ? UnknownKey : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
+    private string KeyFor(string key)
     {
-        var key = address is null ? UnknownKey : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
         var now = time.GetTimestamp();
         lock (gate)
         {

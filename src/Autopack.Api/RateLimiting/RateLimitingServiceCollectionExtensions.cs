@@ -6,11 +6,18 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Autopack.Api.RateLimiting;
 
 /// <summary>
-/// ASP.NET Core's rate limiter, one fixed one-minute window of <c>AUTOPACK_RATE_LIMIT_PER_MINUTE</c> requests per
-/// client IP, over a bounded set of partitions (<see cref="ClientPartitions"/>); a refusal is 429 problem details.
+/// ASP.NET Core's rate limiter with two policies (ADR-025), each a fixed one-minute window over a bounded set of
+/// partitions (<see cref="ClientPartitions"/>); a refusal is 429 problem details.
+/// Data requests: <c>AUTOPACK_RATE_LIMIT_PER_MINUTE</c> per remote client IP, and per connection for loopback
+/// clients (they all share 127.0.0.1). Operator requests (<see cref="OperatorRequests"/>: probes, /metrics, stop,
+/// abort, timeout, breaker reset) never count against that budget: from loopback they are not limited, from a
+/// remote client they have a budget of their own, <see cref="OperatorMultiplier"/> times the data budget.
 /// </summary>
 public static class RateLimitingServiceCollectionExtensions
 {
+    /// <summary>A remote client's operator budget is this many times its data budget.</summary>
+    public const int OperatorMultiplier = 10;
+
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services)
@@ -21,20 +28,33 @@ public static class RateLimitingServiceCollectionExtensions
         services.AddOptions<RateLimiterOptions>().Configure<ClientPartitions, AutopackSettings>((options, partitions, settings) =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetFixedWindowLimiter(
-                    partitions.KeyFor(context.Connection.RemoteIpAddress),
-                    _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = settings.RateLimitPerMinute,
-                        Window = Window,
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    }));
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => PartitionFor(context, partitions, settings));
             options.OnRejected = WriteRejectionAsync;
         });
         return services;
     }
+
+    private static RateLimitPartition<string> PartitionFor(HttpContext context, ClientPartitions partitions, AutopackSettings settings)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (OperatorRequests.IsOperatorRequest(context))
+        {
+            return ClientPartitions.IsLoopback(address)
+                ? RateLimitPartition.GetNoLimiter("operator:loopback")
+                : FixedWindow("operator:" + partitions.KeyFor(address), settings.RateLimitPerMinute * OperatorMultiplier);
+        }
+
+        return FixedWindow(partitions.KeyFor(address, context.Connection.RemotePort), settings.RateLimitPerMinute);
+    }
+
+    private static RateLimitPartition<string> FixedWindow(string key, int permits) =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = Window,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
 
     private static async ValueTask WriteRejectionAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
@@ -43,6 +63,9 @@ public static class RateLimitingServiceCollectionExtensions
         var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var settings = context.RequestServices.GetRequiredService<AutopackSettings>();
+        var operatorRequest = OperatorRequests.IsOperatorRequest(context);
+        var limit = operatorRequest ? settings.RateLimitPerMinute * OperatorMultiplier : settings.RateLimitPerMinute;
+        var what = operatorRequest ? "health, metrics and control requests" : "requests";
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -50,7 +73,7 @@ public static class RateLimitingServiceCollectionExtensions
             {
                 Status = StatusCodes.Status429TooManyRequests,
                 Title = "Too many requests",
-                Detail = $"more than {settings.RateLimitPerMinute} requests a minute from this client (AUTOPACK_RATE_LIMIT_PER_MINUTE); retry in {seconds}s",
+                Detail = $"more than {limit} {what} a minute from this client (AUTOPACK_RATE_LIMIT_PER_MINUTE); retry in {seconds}s",
             },
         }).ConfigureAwait(false);
     }

@@ -44,7 +44,7 @@ public static class RunsApi
 
     /// <summary>The plan is parsed from the raw body by the domain's strict parser, so every refusal names its field.</summary>
     public static async Task<Created<RunDetailView>> CreateRun(
-        HttpRequest request, RunStore store, UsageQueries usage, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
+        HttpRequest request, RunStore store, RunDetailReader details, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
     {
         var json = await RequestBody.ReadJsonTextAsync(request, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(json))
@@ -55,7 +55,7 @@ public static class RunsApi
         var plan = PlanParser.Parse(json);
         var origin = await PlanWorkspace.ResolveAsync(plan, git, paths.WorkingDirectory, cancellationToken).ConfigureAwait(false);
         var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
-        var view = await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false);
+        var view = RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false));
         return TypedResults.Created($"/runs/{Uri.EscapeDataString(runId)}", view);
     }
 
@@ -76,13 +76,13 @@ public static class RunsApi
     }
 
     public static async Task<Ok<RunDetailView>> GetRun(
-        [FromRoute(Name = "run_id")] string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false));
+        [FromRoute(Name = "run_id")] string runId, RunDetailReader details, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false)));
 
     public static async Task<Ok<IReadOnlyList<PhaseView>>> GetRunPhases(
-        [FromRoute(Name = "run_id")] string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken)
+        [FromRoute(Name = "run_id")] string runId, RunDetailReader details, CancellationToken cancellationToken)
     {
-        var detail = await DetailAsync(runId, store, usage, cancellationToken).ConfigureAwait(false);
+        var detail = RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false));
         IReadOnlyList<PhaseView> phases = detail.Tiers.SelectMany(t => t.Phases).ToList();
         return TypedResults.Ok(phases);
     }
@@ -119,12 +119,5 @@ public static class RunsApi
         var location = $"/runs/{Uri.EscapeDataString(result.RunId)}" + (isPhase ? "/phases" : string.Empty);
         return TypedResults.Accepted(location, new ControlAccepted(
             ControlCommand.WordOf(command.Kind), command.TargetId, result.FilePath, command.Content, result.RequestId, result.EndedNow ? "ABORTED" : null));
-    }
-
-    private static async Task<RunDetailView> DetailAsync(string runId, RunStore store, UsageQueries usage, CancellationToken cancellationToken)
-    {
-        var run = await store.GetAsync(runId, cancellationToken).ConfigureAwait(false);
-        var used = await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false);
-        return RunDetailView.From(run, used);
     }
 }

@@ -49,6 +49,12 @@ public sealed record AutopackSettings
 
     public string LogPath { get; init; } = Path.Combine(".autonomous_runs", "autopack.jsonl");
 
+    /// <summary>AUTOPACK_LOG_REQUESTS=all: a log line for every HTTP request; by default (<c>errors</c>) only 5xx and slow ones.</summary>
+    public bool LogAllRequests { get; init; }
+
+    /// <summary>A request taking at least this long is logged (as a warning) whatever AUTOPACK_LOG_REQUESTS says.</summary>
+    public int SlowRequestMs { get; init; } = 1000;
+
     /// <summary>Max output tokens asked of a provider per call, before shrinking to the headroom.</summary>
     public int MaxOutputTokens { get; init; } = 4096;
 
@@ -115,6 +121,8 @@ public sealed record AutopackSettings
             AnthropicModel = Text(get, "AUTOPACK_ANTHROPIC_MODEL") ?? defaults.AnthropicModel,
             OfflineLatencyMs = Int(get, "AUTOPACK_OFFLINE_LATENCY_MS", 0, 3_600_000) ?? 0,
             LogPath = Text(get, "AUTOPACK_LOG_PATH") ?? Path.Combine(runsDir, "autopack.jsonl"),
+            LogAllRequests = RequestLogging(get, "AUTOPACK_LOG_REQUESTS"),
+            SlowRequestMs = Int(get, "AUTOPACK_SLOW_REQUEST_MS", 0, 600_000) ?? defaults.SlowRequestMs,
             MaxOutputTokens = Int(get, "AUTOPACK_MAX_OUTPUT_TOKENS", 1, 1_000_000) ?? defaults.MaxOutputTokens,
             MinOutputTokens = Int(get, "AUTOPACK_MIN_OUTPUT_TOKENS", 1, 1_000_000) ?? defaults.MinOutputTokens,
             ProviderTimeoutSeconds = Int(get, "AUTOPACK_PROVIDER_TIMEOUT_SECONDS", 1, 3600) ?? defaults.ProviderTimeoutSeconds,
@@ -154,6 +162,13 @@ public sealed record AutopackSettings
         "1" => true,
         var other when bool.TryParse(other, out var b) => b,
         var other => throw new SettingsException(name, $"must be 1 or 0, got '{other}'"),
+    };
+
+    private static bool RequestLogging(Func<string, string?> get, string name) => Text(get, name)?.ToLowerInvariant() switch
+    {
+        null or "errors" => false,
+        "all" => true,
+        var other => throw new SettingsException(name, $"must be 'errors' or 'all', got '{other}'"),
     };
 
     private static int? Int(Func<string, string?> get, string name, int min, int max)

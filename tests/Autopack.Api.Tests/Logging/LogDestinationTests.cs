@@ -52,7 +52,8 @@ public sealed class LogDestinationTests
     [Test]
     public async Task Api_UsableLogPath_WritesStructuredJsonRequestLogs()
     {
-        using var api = new ApiHarness();
+        // Every request is logged only when asked for (RequestLoggingTests has the default level).
+        using var api = new ApiHarness(new Dictionary<string, string?> { ["AUTOPACK_LOG_REQUESTS"] = "all" });
         using (await api.Client.GetAsync(new Uri("/ready", UriKind.Relative)))
         {
         }

@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace Autopack.Storage.Database;
+
+/// <summary>
+/// One SQL command kept prepared on up to <c>keep</c> open connections of its own, for a read the API answers many
+/// times a second. Microsoft.Data.Sqlite prepares a command's statements anew on every new command, and for the
+/// run read that parsing and planning was most of its cost (docs/PERFORMANCE.md, ADR-026); a rented command runs
+/// its already-prepared statements. A command that failed is not returned to the pool.
+/// </summary>
+public sealed class PreparedCommandPool(SqliteDatabase database, string commandText, int keep) : IDisposable
+{
+    private readonly ConcurrentBag<SqliteCommand> idle = [];
+
+    /// <summary>A prepared command on an open connection, its parameters cleared; give it back with <see cref="Return"/>.</summary>
+    public async Task<SqliteCommand> RentAsync(CancellationToken cancellationToken)
+    {
+        if (idle.TryTake(out var kept))
+        {
+            kept.Parameters.Clear();
+            return kept;
+        }
+
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var command = connection.CreateCommand();
+        command.CommandText = commandText;
+        command.Prepare();
+        return command;
+    }
+
+    /// <summary>Keeps the command for the next caller (or closes it when enough are kept).</summary>
+    public void Return(SqliteCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (idle.Count < keep)
+        {
+            idle.Add(command);
+            return;
+        }
+
+        Discard(command);
+    }
+
+    /// <summary>Closes a command (and its connection) that must not be used again, e.g. after a failure.</summary>
+    public static void Discard(SqliteCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var connection = command.Connection;
+        command.Dispose();
+        connection?.Dispose();
+    }
+
+    public void Dispose()
+    {
+        while (idle.TryTake(out var command))
+        {
+            Discard(command);
+        }
+    }
+}
