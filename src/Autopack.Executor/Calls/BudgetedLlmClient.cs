@@ -11,7 +11,8 @@ namespace Autopack.Executor.Calls;
 /// (retries included) reserve the worst case against phase and run (shrinking max output to the headroom, or
 /// refusing), send it through the provider's breaker and timeout, and settle it before the next attempt or the
 /// caller sees the reply: to the reported usage, to an estimate (the counted prompt, marked estimated) when the
-/// provider may have billed it without saying, or released when nothing can have been billed (ADR-017).
+/// provider may have billed it without saying, or released when nothing can have been billed (ADR-017). The prompt is counted in linear time and stops on the
+/// caller's token; a reply's text is kept to <see cref="LlmResponse.MaxTextChars"/> (ADR-021).
 /// </summary>
 public sealed class BudgetedLlmClient(
     TokenLedger ledger,
@@ -39,7 +40,7 @@ public sealed class BudgetedLlmClient(
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(request);
         var provider = providers.Get(target.Provider);
-        var promptTokens = counter.CountRequest(request);
+        var promptTokens = counter.CountRequest(request, cancellationToken);
         var maxOutput = Math.Min(request.MaxOutputTokens, settings.MaxOutputTokens);
         var minOutput = Math.Min(settings.MinOutputTokens, maxOutput);
         return await pipelines.RetryAsync(
@@ -79,7 +80,9 @@ public sealed class BudgetedLlmClient(
 
         var usage = new UsageRecord(target.PhaseName, provider.Name, response.Model, request.Role, response.PromptTokens, response.CompletionTokens);
         var settlement = await SettleOrReleaseAsync(reservation, usage).ConfigureAwait(false);
-        return new LlmCallResult(response, settlement, reservation.Decision.Shrunk);
+
+        // What the executor keeps of a reply is bounded (ADR-021): everything after this works on the cut text.
+        return new LlmCallResult(response.WithTextCut(), settlement, reservation.Decision.Shrunk);
     }
 
     /// <summary>
