@@ -34,6 +34,7 @@ public sealed class MalformedReplyChargeTests
             ("no usage", openAiText + "}"),
             ("negative usage", openAiText + ""","usage":{"prompt_tokens":-400,"completion_tokens":-7,"total_tokens":-407}}"""),
             ("absurd usage", openAiText + ""","usage":{"prompt_tokens":900000000,"completion_tokens":5,"total_tokens":900000005}}"""),
+            ("no prompt tokens", openAiText + ""","usage":{"prompt_tokens":0,"completion_tokens":5,"total_tokens":5}}"""),
         })
         {
             yield return new TestCaseData("openai", body).SetArgDisplayNames("openai", name);
