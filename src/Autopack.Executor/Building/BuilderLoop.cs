@@ -55,7 +55,7 @@ public sealed class BuilderLoop(PausingLlmCaller llm, CommandRunner commands, Au
                 ToolResult outcome;
                 if (call.Name == ToolNames.Finish)
                 {
-                    summary = SummaryOf(call) ?? reply.Text;
+                    summary = LlmResponse.CutText(SummaryOf(call) ?? reply.Text);
                     outcome = new ToolResult("finished", false);
                 }
                 else

@@ -11,7 +11,9 @@ namespace Autopack.Executor.Calls;
 /// (retries included) reserve the worst case against phase and run (shrinking max output to the headroom, or
 /// refusing), send it through the provider's breaker and timeout, and settle it before the next attempt or the
 /// caller sees the reply: to the reported usage, to an estimate (the counted prompt, marked estimated) when the
-/// provider may have billed it without saying, or released when nothing can have been billed (ADR-017).
+/// provider may have billed it without saying or with usage that cannot be true (<see cref="ReportedUsage"/>), or
+/// released when nothing can have been billed (ADR-017). The prompt is counted in linear time and stops on the
+/// caller's token; a reply's text is kept to <see cref="LlmResponse.MaxTextChars"/> (ADR-021).
 /// </summary>
 public sealed class BudgetedLlmClient(
     TokenLedger ledger,
@@ -39,7 +41,7 @@ public sealed class BudgetedLlmClient(
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(request);
         var provider = providers.Get(target.Provider);
-        var promptTokens = counter.CountRequest(request);
+        var promptTokens = counter.CountRequest(request, cancellationToken);
         var maxOutput = Math.Min(request.MaxOutputTokens, settings.MaxOutputTokens);
         var minOutput = Math.Min(settings.MinOutputTokens, maxOutput);
         return await pipelines.RetryAsync(
@@ -61,10 +63,14 @@ public sealed class BudgetedLlmClient(
         {
             var granted = request with { MaxOutputTokens = (int)reservation.Decision.MaxOutputTokens };
             response = await pipelines.SendAttemptAsync(provider, granted, cancellationToken).ConfigureAwait(false);
+            if (ReportedUsage.Problem(response, promptTokens, reservation.Decision.ReservedTokens) is { } problem)
+            {
+                throw new ProviderException(provider.Name, ProviderErrorKind.MalformedResponse, problem) { MayHaveBeenBilled = true };
+            }
         }
         catch (ProviderException ex) when (ex.MayHaveBeenBilled)
         {
-            // Sent, and no usage came back: charge at least the prompt, marked as an estimate (clamped to the reservation).
+            // Sent, and no usable usage came back: charge at least the prompt, marked as an estimate (clamped to the reservation).
             var estimate = new UsageRecord(target.PhaseName, provider.Name, request.Model ?? provider.Model, request.Role, promptTokens, 0) { Estimated = true };
             await SettleOrReleaseAsync(reservation, estimate).ConfigureAwait(false);
             throw;
@@ -79,7 +85,9 @@ public sealed class BudgetedLlmClient(
 
         var usage = new UsageRecord(target.PhaseName, provider.Name, response.Model, request.Role, response.PromptTokens, response.CompletionTokens);
         var settlement = await SettleOrReleaseAsync(reservation, usage).ConfigureAwait(false);
-        return new LlmCallResult(response, settlement, reservation.Decision.Shrunk);
+
+        // What the executor keeps of a reply is bounded (ADR-021): everything after this works on the cut text.
+        return new LlmCallResult(response.WithTextCut(), settlement, reservation.Decision.Shrunk);
     }
 
     /// <summary>

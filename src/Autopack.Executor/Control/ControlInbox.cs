@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Autopack.Executor.Hosting;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Runtime;
@@ -24,6 +23,8 @@ namespace Autopack.Executor.Control;
 /// <item>any other file for this run is an operator's echo: acted on, stored as a handled row with source
 /// <c>file</c>, recorded in events. A file for another run is left alone; malformed content is consumed.</item>
 /// </list>
+/// The files are read by <see cref="ControlFiles"/> (regular files only, capped in size, text recorded only when it
+/// parses); what was done is written by <see cref="ControlRecorder"/>; <see cref="RunControl.Apply"/> carries it out.
 /// </summary>
 public sealed class ControlInbox(
     RuntimeFolder runtime,
@@ -34,17 +35,16 @@ public sealed class ControlInbox(
     TimeProvider time,
     ILogger<ControlInbox> logger) : IDisposable
 {
-    public static readonly TimeSpan MalformedGrace = TimeSpan.FromSeconds(1);
-
     /// <summary>How long after its row a CLI/API request's control file may be written (it is written just after the commit).</summary>
     public static readonly TimeSpan FileWriteWindow = TimeSpan.FromSeconds(5);
 
     internal static readonly ControlKind[] Kinds = [ControlKind.Stop, ControlKind.Timeout, ControlKind.Abort];
     private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly Dictionary<ControlKind, (string Content, long SeenAt)> malformed = [];
+    private readonly ControlFiles files = new(runtime, events, identity, logger);
+    private readonly ControlRecorder recorder = new(requests, HandledByOf(identity), time, logger);
     private bool closed;
 
-    private string HandledBy => $"executor pid {identity.Pid} on {identity.Host}";
+    private string HandledBy => HandledByOf(identity);
 
     /// <summary>Reads the control files and the run's unhandled requests once, acting on what is for this run.</summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
@@ -79,6 +79,8 @@ public sealed class ControlInbox(
 
     public void Dispose() => gate.Dispose();
 
+    private static string HandledByOf(ExecutorIdentity identity) => $"executor pid {identity.Pid} on {identity.Host}";
+
     private static ControlCommand CommandOf(ControlRequestRow row)
     {
         var kind = row.Kind switch
@@ -98,12 +100,12 @@ public sealed class ControlInbox(
             var command = CommandOf(row);
             pausedAt ??= command.Kind == ControlKind.Stop ? await requests.LastPausedAtAsync(identity.RunId, cancellationToken).ConfigureAwait(false) : null;
             var satisfied = command.Kind == ControlKind.Stop && row.RequestedAt < pausedAt;
-            var effect = satisfied ? "no effect: the run was PAUSED after it was requested" : Act(command);
-            var consumed = TryConsumeFileOf(command);
+            var effect = satisfied ? "no effect: the run was PAUSED after it was requested" : control.Apply(command);
+            var consumed = files.TryConsume(command);
             var latency = time.GetUtcNow().UtcDateTime - row.RequestedAt;
             logger.LogInformation("control request {Id} from {Source}: {Command} -> {Effect} ({LatencyMs:F1} ms after it was stored)",
                 row.Id, row.Source, command.Content, effect, latency.TotalMilliseconds);
-            await MarkHandledAsync(row, effect,
+            await recorder.MarkHandledAsync(row, effect,
                 $"{command.Content}: {effect} (request {row.Id} from {row.Source}{(consumed ? ", its control file consumed" : string.Empty)}; "
                 + $"{latency.TotalMilliseconds:F1} ms after it was stored; executor pid {identity.Pid})").ConfigureAwait(false);
         }
@@ -113,39 +115,10 @@ public sealed class ControlInbox(
     {
         foreach (var kind in Kinds)
         {
-            var path = runtime.ControlFilePath(kind);
-            string content;
-            DateTime writtenAt;
-            try
+            if (await files.ReadAsync(kind, cancellationToken).ConfigureAwait(false) is { } found && IsForThisRun(found.Command))
             {
-                if (!File.Exists(path))
-                {
-                    malformed.Remove(kind);
-                    continue;
-                }
-
-                content = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-                writtenAt = File.GetLastWriteTimeUtc(path);
+                await HandleFileAsync(found.Command, runtime.ControlFilePath(kind), found.WrittenAt, cancellationToken).ConfigureAwait(false);
             }
-            catch (FileNotFoundException)
-            {
-                continue;
-            }
-
-            var command = ControlCommand.Parse(kind, content);
-            if (command is null)
-            {
-                await HandleMalformedAsync(kind, path, content, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            malformed.Remove(kind);
-            if (!IsForThisRun(command))
-            {
-                continue;
-            }
-
-            await HandleFileAsync(command, path, writtenAt, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -159,11 +132,11 @@ public sealed class ControlInbox(
             .FirstOrDefault(r => r.Kind == word && r.PhaseId == phaseId);
         if (pending is not null)
         {
-            TryDelete(path);
-            var effect = Act(command);
+            ControlFiles.Delete(path);
+            var effect = control.Apply(command);
             logger.LogInformation("control file {File}: {Command} (request {Id} from {Source}) -> {Effect} ({LatencyMs:F1} ms after it was written)",
                 file, command.Content, pending.Id, pending.Source, effect, latency.TotalMilliseconds);
-            await MarkHandledAsync(pending, effect,
+            await recorder.MarkHandledAsync(pending, effect,
                 $"{command.Content}: {effect} (request {pending.Id} from {pending.Source}, seen as its control file; "
                 + $"{latency.TotalMilliseconds:F1} ms after it was written; executor pid {identity.Pid})").ConfigureAwait(false);
             return;
@@ -172,7 +145,7 @@ public sealed class ControlInbox(
         var handled = await requests.LastHandledAsync(identity.RunId, word, phaseId, cancellationToken).ConfigureAwait(false);
         if (handled is { Source: not "file" } && writtenAt >= handled.RequestedAt - TimeSpan.FromSeconds(1) && writtenAt <= handled.RequestedAt + FileWriteWindow)
         {
-            TryDelete(path);
+            ControlFiles.Delete(path);
             logger.LogInformation("control file {File}: {Command} is the file of request {Id}, already handled; consumed", file, command.Content, handled.Id);
             return;
         }
@@ -181,9 +154,9 @@ public sealed class ControlInbox(
             && await requests.LastPausedAtAsync(identity.RunId, cancellationToken).ConfigureAwait(false) is { } pausedAt
             && writtenAt < pausedAt)
         {
-            TryDelete(path);
+            ControlFiles.Delete(path);
             logger.LogWarning("control file {File}: {Command} was written before the run was last PAUSED ({PausedAt:O}); stale, consumed", file, command.Content, pausedAt);
-            await RecordAsync(() => events.AppendAsync(
+            await recorder.RecordAsync(() => events.AppendAsync(
                 "control_stale",
                 $"{command.Content} in {file} was written {writtenAt:O}, before the run was last PAUSED ({pausedAt:O}); consumed without effect",
                 identity.RunId,
@@ -192,11 +165,11 @@ public sealed class ControlInbox(
             return;
         }
 
-        TryDelete(path);
-        var echoed = Act(command);
+        ControlFiles.Delete(path);
+        var echoed = control.Apply(command);
         logger.LogInformation("control file {File}: {Command} -> {Effect} ({LatencyMs:F1} ms after it was written)",
             file, command.Content, echoed, latency.TotalMilliseconds);
-        await RecordAsync(() => requests.RecordFileCommandAsync(
+        await recorder.RecordAsync(() => requests.RecordFileCommandAsync(
             command,
             identity.RunId,
             writtenAt,
@@ -209,111 +182,4 @@ public sealed class ControlInbox(
     private bool IsForThisRun(ControlCommand command) => command.Kind == ControlKind.Timeout
         ? control.OwnsPhase(command.TargetId)
         : command.TargetId == identity.RunId;
-
-    private string Act(ControlCommand command)
-    {
-        switch (command.Kind)
-        {
-            case ControlKind.Abort:
-                control.RequestAbort();
-                return "aborting now";
-            case ControlKind.Stop:
-                control.RequestStop();
-                return "stopping (run will be PAUSED)";
-            default:
-                return control.RequestTimeout(command.TargetId)
-                    ? "phase attempt cancelled (TIMED_OUT)"
-                    : "no effect: the phase is not executing";
-        }
-    }
-
-    /// <summary>Consumes the control file when it holds this command; true when it did.</summary>
-    private bool TryConsumeFileOf(ControlCommand command)
-    {
-        var path = runtime.ControlFilePath(command.Kind);
-        try
-        {
-            if (!File.Exists(path) || ControlCommand.Parse(command.Kind, File.ReadAllText(path)) != command)
-            {
-                return false;
-            }
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-
-        TryDelete(path);
-        return true;
-    }
-
-    private async Task MarkHandledAsync(ControlRequestRow row, string effect, string message)
-    {
-        var marked = false;
-        await RecordAsync(async () => marked = await requests.MarkHandledAsync(row.Id, HandledBy, effect, message, CancellationToken.None).ConfigureAwait(false)).ConfigureAwait(false);
-        if (!marked)
-        {
-            logger.LogWarning("control request {Id} was already marked handled", row.Id);
-        }
-    }
-
-    /// <summary>
-    /// Records a handled command. It has already taken effect (acting first keeps the latency to milliseconds), so
-    /// a busy database is retried rather than losing the record.
-    /// </summary>
-    private async Task RecordAsync(Func<Task> write)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await write().ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Microsoft.EntityFrameworkCore.DbUpdateException && attempt < 5)
-            {
-                logger.LogWarning(ex, "could not record a control command (attempt {Attempt}); retrying", attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task HandleMalformedAsync(ControlKind kind, string path, string content, CancellationToken cancellationToken)
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (!malformed.TryGetValue(kind, out var seen) || seen.Content != content)
-        {
-            malformed[kind] = (content, now);
-            return;
-        }
-
-        if (Stopwatch.GetElapsedTime(seen.SeenAt, now) < MalformedGrace)
-        {
-            return;
-        }
-
-        malformed.Remove(kind);
-        var shown = content.Length > 80 ? content[..80] + "..." : content;
-        logger.LogWarning("control file {File} is malformed ({Content}); expected '{Word}:<id>'; consumed",
-            ControlCommand.FileNameOf(kind), shown.Trim(), ControlCommand.WordOf(kind));
-        await events.AppendAsync(
-            "control_malformed",
-            $"{ControlCommand.FileNameOf(kind)} held '{shown.Trim()}', expected '{ControlCommand.WordOf(kind)}:<id>'; consumed",
-            identity.RunId,
-            null,
-            cancellationToken).ConfigureAwait(false);
-        TryDelete(path);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Already consumed or replaced; the next scan sees what is there now.
-        }
-    }
 }

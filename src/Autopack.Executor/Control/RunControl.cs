@@ -92,5 +92,24 @@ public sealed class RunControl : IDisposable
         }
     }
 
+    /// <summary>Carries out a parsed control command at once; says what it did, as recorded.</summary>
+    public string Apply(Storage.Runtime.ControlCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        switch (command.Kind)
+        {
+            case Storage.Runtime.ControlKind.Abort:
+                RequestAbort();
+                return "aborting now";
+            case Storage.Runtime.ControlKind.Stop:
+                RequestStop();
+                return "stopping (run will be PAUSED)";
+            default:
+                return RequestTimeout(command.TargetId)
+                    ? "phase attempt cancelled (TIMED_OUT)"
+                    : "no effect: the phase is not executing";
+        }
+    }
+
     public void Dispose() => run.Dispose();
 }

@@ -29,7 +29,7 @@ public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var prompt = counter.CountRequest(request);
+        var prompt = counter.CountRequest(request, cancellationToken);
         if (request.Tools.Count > 0)
         {
             var call = NextToolCall(request);
