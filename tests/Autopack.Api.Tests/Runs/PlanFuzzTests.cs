@@ -64,5 +64,4 @@ public sealed class PlanFuzzTests
         var health = await api.GetJsonAsync("/health");
         Assert.That(health.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("kind").GetString()), Does.Not.Contain("http_server_errors"));
     }
-
 }

@@ -59,5 +59,4 @@ public sealed class PlanFileFuzzTests
 
         await TestContext.Out.WriteLineAsync($"refused {Count - created}, created {created}");
     }
-
 }
