@@ -19,10 +19,17 @@ public static class ApiHost
         BindGuard.Ensure(settings);
 
         await using var app = AutopackApi.Build([], workingDirectory);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var host = settings.BindAddress.Contains(':', StringComparison.Ordinal) ? $"[{settings.BindAddress}]" : settings.BindAddress;
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BindFailure.Describe(ex, host, settings.Port) is { } refused)
+        {
+            throw refused;
+        }
 
         var probe = app.Services.GetRequiredService<DatabaseProbe>();
-        var host = settings.BindAddress.Contains(':', StringComparison.Ordinal) ? $"[{settings.BindAddress}]" : settings.BindAddress;
         await output.WriteLineAsync($"autopack API listening on http://{host}:{settings.Port} (database {probe.FullPath}, identity {probe.Identity})").ConfigureAwait(false);
         var database = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
         if (database.Problem is { } problem)

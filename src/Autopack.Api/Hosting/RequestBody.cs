@@ -1,19 +1,19 @@
 using System.Buffers;
-using System.Text;
+using Autopack.Domain.Plans;
 
 namespace Autopack.Api.Hosting;
 
 /// <summary>
-/// Reads a JSON request body as text, with the checks every body gets: a JSON content type (415), at most
-/// <see cref="MaxBytes"/> (413, whether or not Content-Length says so), and valid UTF-8 (400).
+/// Reads a JSON request body as bytes, with the checks every body gets before it is parsed: a JSON content type
+/// (415) and at most <see cref="MaxBytes"/> (413, whether or not Content-Length says so). What the bytes say
+/// (UTF-8, JSON, fields) is the parser's to judge, the same as for a plan file the CLI reads.
 /// </summary>
 public static class RequestBody
 {
-    public const int MaxBytes = 1024 * 1024;
+    /// <summary>The largest body the API takes: a plan document (<see cref="PlanLimits.MaxDocumentBytes"/>).</summary>
+    public const int MaxBytes = PlanLimits.MaxDocumentBytes;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    public static async Task<string> ReadJsonTextAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<ReadOnlyMemory<byte>> ReadJsonBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!request.HasJsonContentType())
@@ -47,16 +47,9 @@ public static class RequestBody
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        try
-        {
-            return StrictUtf8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length).TrimStart('\uFEFF');
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new BadHttpRequestException("body: not valid UTF-8", StatusCodes.Status400BadRequest);
-        }
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     private static BadHttpRequestException TooLarge() =>
-        new($"body: larger than the limit of {MaxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+        new($"body: {PlanParser.TooLargeReason}", StatusCodes.Status413PayloadTooLarge);
 }

@@ -42,17 +42,15 @@ public static class RunsApi
         return group;
     }
 
-    /// <summary>The plan is parsed from the raw body by the domain's strict parser, so every refusal names its field.</summary>
+    /// <summary>
+    /// The plan is parsed from the body's bytes by the domain's strict parser (the one <c>autopack runs create</c> uses),
+    /// so every refusal names its field and the CLI refuses the same plans in the same words.
+    /// </summary>
     public static async Task<Created<RunDetailView>> CreateRun(
         HttpRequest request, RunStore store, RunDetailReader details, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
     {
-        var json = await RequestBody.ReadJsonTextAsync(request, cancellationToken).ConfigureAwait(false);
-        if (string.IsNullOrWhiteSpace(json))
-        {
-            throw new PlanValidationException("$", "the request body is empty; send a plan (see examples/demo-plan.json)");
-        }
-
-        var plan = PlanParser.Parse(json);
+        var body = await RequestBody.ReadJsonBytesAsync(request, cancellationToken).ConfigureAwait(false);
+        var plan = PlanParser.Parse(body);
         var origin = await PlanWorkspace.ResolveAsync(plan, git, paths.WorkingDirectory, cancellationToken).ConfigureAwait(false);
         var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
         var view = RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false));

@@ -30,13 +30,7 @@ public static class RunsCommands
         var command = new Command("create", "Create a QUEUED run from a plan file.") { file };
         CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
-            var path = ctx.ResolvePath(parse.GetRequiredValue(file).ToString());
-            if (!File.Exists(path))
-            {
-                throw new CliException($"--file: no such file {path}", 2);
-            }
-
-            var plan = PlanParser.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false));
+            var plan = await PlanFile.ReadAsync(ctx.ResolvePath(parse.GetRequiredValue(file).ToString()), ct).ConfigureAwait(false);
             var database = ctx.MigratedDatabase();
             var caps = new CapDefaults(ctx.Settings.RunTokenCap, ctx.Settings.PhaseCapPolicy);
             var origin = await PlanWorkspace.ResolveAsync(plan, new RunWorkspaces(new CommandRunner()), ctx.WorkingDirectory, ct).ConfigureAwait(false);

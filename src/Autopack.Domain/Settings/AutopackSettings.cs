@@ -12,7 +12,14 @@ namespace Autopack.Domain.Settings;
 /// </summary>
 public sealed record AutopackSettings
 {
-    public string BindAddress { get; init; } = "127.0.0.1";
+    private readonly string bindAddress = "127.0.0.1";
+
+    /// <summary>The address the API listens on, in its canonical form (see <see cref="CanonicalAddress"/>).</summary>
+    public string BindAddress
+    {
+        get => bindAddress;
+        init => bindAddress = CanonicalAddress(value);
+    }
 
     public int Port { get; init; } = 8000;
 
@@ -87,6 +94,22 @@ public sealed record AutopackSettings
     public PhaseCapPolicy PhaseCapPolicy => new(PhaseTokenCap, PhaseTokenMultipliers);
 
     public bool BindIsLoopback => IsLoopback(BindAddress);
+
+    /// <summary>
+    /// An IP address as a socket listens on it: an IPv4-mapped IPv6 address (<c>::ffff:127.0.0.1</c>) is the IPv4
+    /// address it maps (an IPv6 socket refuses to bind one, EINVAL), and every address is written one way
+    /// (<c>[::1]</c> and <c>0:0:0:0:0:0:0:1</c> are <c>::1</c>). <c>localhost</c> and anything else stay as given.
+    /// </summary>
+    public static string CanonicalAddress(string address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (!IPAddress.TryParse(address, out var ip))
+        {
+            return address;
+        }
+
+        return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+    }
 
     public static bool IsLoopback(string address) =>
         string.Equals(address, "localhost", StringComparison.OrdinalIgnoreCase)

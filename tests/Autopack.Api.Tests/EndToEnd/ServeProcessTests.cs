@@ -97,6 +97,62 @@ public sealed class ServeProcessTests
     }
 
     [Test]
+    public async Task Serve_Ipv4MappedLoopbackAddress_ServesAsLoopback()
+    {
+        using var folder = new TempDirectory();
+        var port = FreePort.Next();
+
+        using var server = AutopackProcess.Start(folder.Path, Env(port, ("AUTOPACK_BIND_ADDRESS", "::ffff:127.0.0.1")), "serve");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var health = await WaitForHealthAsync(server, client, expectOk: false);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(health.GetProperty("bind_address").GetString(), Is.EqualTo("127.0.0.1"), "the IPv4 address it maps");
+            Assert.That(server.Output, Does.Contain($"listening on http://127.0.0.1:{port}"));
+        });
+    }
+
+    [Test]
+    public async Task Serve_AddressNotOnThisMachine_ExitsNonZeroWithOneLineNamingTheAddress()
+    {
+        using var folder = new TempDirectory();
+
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): allowed by the guard here, but no interface has it, so bind fails.
+        var (exitCode, output, error) = await AutopackProcess.RunAsync(
+            folder.Path,
+            Env(FreePort.Next(), ("AUTOPACK_BIND_ADDRESS", "192.0.2.1"), ("AUTOPACK_ALLOW_NON_LOCAL", "1"), ("AUTOPACK_API_KEY", "k")),
+            ExitTimeout,
+            "serve");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);
+            Assert.That(error, Does.StartWith("error: AUTOPACK_BIND_ADDRESS: cannot listen on 192.0.2.1:"));
+            Assert.That(output, Does.Not.Contain("listening"));
+        });
+    }
+
+    [Test]
+    public async Task Serve_PortInUse_ExitsNonZeroWithOneLineNamingThePort()
+    {
+        using var folder = new TempDirectory();
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, _, error) = await AutopackProcess.RunAsync(folder.Path, Env(port), ExitTimeout, "serve");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);
+            Assert.That(error, Does.StartWith($"error: AUTOPACK_PORT: cannot listen on 127.0.0.1:{port}"));
+        });
+    }
+
+    [Test]
     public async Task Serve_UnusableLogPath_WarnsOnceAndServesFromTheConsole()
     {
         using var folder = new TempDirectory();

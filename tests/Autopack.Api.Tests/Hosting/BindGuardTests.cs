@@ -9,6 +9,7 @@ public sealed class BindGuardTests
     [TestCase("127.10.20.30")]
     [TestCase("::1")]
     [TestCase("localhost")]
+    [TestCase("::ffff:127.0.0.1")]
     public void Ensure_LoopbackAddress_IsAllowedWithoutFlagOrKey(string address) =>
         Assert.DoesNotThrow(() => BindGuard.Ensure(new AutopackSettings { BindAddress = address }));
 
@@ -24,6 +25,14 @@ public sealed class BindGuardTests
             Assert.That(ex!.Setting, Is.EqualTo("AUTOPACK_ALLOW_NON_LOCAL"));
             Assert.That(ex.Message, Does.Contain(address));
         });
+    }
+
+    [Test]
+    public void Ensure_Ipv4MappedNonLocalWithoutFlag_IsRefusedNamingTheIpv4Address()
+    {
+        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new AutopackSettings { BindAddress = "::ffff:10.0.0.1", ApiKey = "k" }));
+
+        Assert.That(ex!.Message, Does.StartWith("AUTOPACK_ALLOW_NON_LOCAL: refusing to bind 10.0.0.1,"));
     }
 
     [Test]

@@ -108,7 +108,7 @@ public sealed class BadPlanTests
     }
 
     [Test]
-    public async Task PostRuns_InvalidUtf8_Returns400NamingBody()
+    public async Task PostRuns_InvalidUtf8_Returns400NamingTheDocument()
     {
         var before = RowCounts.Of(api.Db);
         using var content = new ByteArrayContent([(byte)'{', 0xC3, 0x28, (byte)'}']);
@@ -120,7 +120,7 @@ public sealed class BadPlanTests
         var problem = await ApiHarness.ReadProblemAsync(response);
         Assert.Multiple(() =>
         {
-            Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("body:"));
+            Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("$: not valid UTF-8"));
             Assert.That(RowCounts.Of(api.Db), Is.EqualTo(before));
         });
     }

@@ -193,7 +193,7 @@ public class PlanParserTests
     [Test]
     public void Parse_TooManyPhases_Refused()
     {
-        var phases = string.Join(", ", Enumerable.Range(0, PlanParser.MaxPhases + 1).Select(i => $$"""{ "phase_name": "p{{i}}" }"""));
+        var phases = string.Join(", ", Enumerable.Range(0, PlanLimits.MaxPhases + 1).Select(i => $$"""{ "phase_name": "p{{i}}" }"""));
 
         var ex = Assert.Throws<PlanValidationException>(() => PlanParser.Parse($$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ {{phases}} ] } ] }"""));
 

@@ -192,6 +192,17 @@ public class AutopackSettingsTests
         Assert.That(AutopackSettings.IsLoopback(address), Is.EqualTo(loopback));
     }
 
+    [TestCase("::ffff:127.0.0.1", "127.0.0.1")]
+    [TestCase("::FFFF:7f00:1", "127.0.0.1")]
+    [TestCase("::ffff:10.1.2.3", "10.1.2.3")]
+    [TestCase("[::1]", "::1")]
+    [TestCase("0:0:0:0:0:0:0:1", "::1")]
+    public void Load_BindAddress_IsKeptInTheFormASocketListensOn(string given, string expected)
+    {
+        Assert.That(Load(("AUTOPACK_BIND_ADDRESS", given)).BindAddress, Is.EqualTo(expected));
+        Assert.That(new AutopackSettings { BindAddress = given }.BindAddress, Is.EqualTo(expected), "however the settings are made");
+    }
+
     [TestCase("1", true)]
     [TestCase("0", false)]
     [TestCase("true", true)]
