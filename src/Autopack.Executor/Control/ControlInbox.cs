@@ -77,6 +77,29 @@ public sealed class ControlInbox(
         gate.Release();
     }
 
+    /// <summary>
+    /// An abort is marked handled when an executor acts on it, before the run's ABORTED is written: an executor killed
+    /// in between leaves a run that has not ended with its abort handled. Called before any phase starts, this applies
+    /// that abort again (an abort is idempotent) instead of letting the run resume; true when it did.
+    /// </summary>
+    public async Task<bool> ReapplyAcceptedAbortAsync(CancellationToken cancellationToken)
+    {
+        if (await requests.LastHandledAsync(identity.RunId, ControlCommand.WordOf(ControlKind.Abort), null, cancellationToken).ConfigureAwait(false) is not { } abort)
+        {
+            return false;
+        }
+
+        var effect = control.Apply(new ControlCommand(ControlKind.Abort, identity.RunId));
+        logger.LogWarning("abort request {Id} was handled by {HandledBy}, which ended before recording the run ABORTED: {Effect}", abort.Id, abort.HandledBy, effect);
+        await recorder.RecordAsync(() => events.AppendAsync(
+            "run_recovered",
+            $"abort request {abort.Id} was handled by {abort.HandledBy}, which ended before recording the run ABORTED; applied again",
+            identity.RunId,
+            null,
+            CancellationToken.None)).ConfigureAwait(false);
+        return true;
+    }
+
     public void Dispose() => gate.Dispose();
 
     private static string HandledByOf(ExecutorIdentity identity) => $"executor pid {identity.Pid} on {identity.Host}";

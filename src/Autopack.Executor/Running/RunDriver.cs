@@ -123,6 +123,11 @@ public sealed class RunDriver(
 
         // A stop or abort stored (or echoed) while no executor held the run is acted on before any phase starts.
         await inbox.CheckAsync(CancellationToken.None).ConfigureAwait(false);
+        if (control.Request == ControlRequest.None)
+        {
+            await inbox.ReapplyAcceptedAbortAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (control.Request != ControlRequest.None && !control.LeaseLost)
         {
             return await EndBeforeStartAsync(run).ConfigureAwait(false);

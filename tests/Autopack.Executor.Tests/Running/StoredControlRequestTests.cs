@@ -53,4 +53,26 @@ public class StoredControlRequestTests
         Assert.That(s.Db.Scalar($"SELECT count(*) FROM control_requests WHERE run_id='{runId}' AND handled_at IS NULL"), Is.Zero, "the stop is consumed");
         Assert.That(File.Exists(Path.Combine(s.RunsDirectory, ".stop_executor")), Is.False, "its file too");
     }
+
+    [Test]
+    public async Task Execute_AbortHandledByAnExecutorThatDiedBeforeRecordingIt_EndsTheRunAbortedWithoutAPhase()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("lost-1").Phase("lost-1-a").Build());
+        await new RunStateWriter(s.Db.Database, TimeProvider.System).TransitionRunAsync(runId, RunStatus.Executing);
+        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings())
+            .RequestAsync(new ControlCommand(ControlKind.Abort, runId), ControlSource.Cli);
+        File.Delete(Path.Combine(s.RunsDirectory, ".abort_run"));
+
+        // The previous executor acted on the abort (row handled, file consumed) and was killed before ABORTED was written.
+        var store = new ControlRequestStore(s.Db.Database, TimeProvider.System);
+        var request = (await store.PendingAsync(runId)).Single();
+        Assert.That(await store.MarkHandledAsync(request.Id, "executor pid 1 on elsewhere", "aborting now", "abort: aborting now"), Is.True);
+
+        var outcome = await s.ExecuteInProcessAsync(runId);
+
+        Assert.That(outcome.ExitCode, Is.Zero, outcome.Message);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("ABORTED"), "an abort once accepted is never lost");
+        Assert.That(s.Db.Scalar($"SELECT count(*) FROM events WHERE run_id='{runId}' AND kind='phase_status' AND message LIKE '%EXECUTING%'"), Is.Zero, "no phase was started");
+    }
 }
