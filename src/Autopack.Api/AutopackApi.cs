@@ -48,13 +48,16 @@ public static class AutopackApi
         app.WarnIfLogFileUnusable();
 
         app.UseAutopackPipeline();
-        app.MapRunsApi();
-        app.MapPhasesApi();
-        app.MapAttemptsApi();
-        app.MapBreakersApi();
-        app.MapHealthApi();
-        app.MapApiMetrics();
-        app.MapDashboard();
+
+        // The rate limiter is global, so any request can be refused with 429; an unprefixed group says so once.
+        var endpoints = app.MapGroup(string.Empty).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        endpoints.MapRunsApi();
+        endpoints.MapPhasesApi();
+        endpoints.MapAttemptsApi();
+        endpoints.MapBreakersApi();
+        endpoints.MapHealthApi();
+        endpoints.MapApiMetrics();
+        endpoints.MapDashboard();
         app.MapOpenApi();
         return app;
     }
