@@ -5,6 +5,7 @@ using Autopack.Api.Health;
 using Autopack.Api.Hosting;
 using Autopack.Api.Logging;
 using Autopack.Api.Monitoring;
+using Autopack.Api.OpenApi;
 using Autopack.Api.Phases;
 using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
@@ -39,7 +40,7 @@ public static class AutopackApi
             .AddClientRateLimiting()
             .AddApiMonitoring()
             .AddSingleton<RunCounts>()
-            .AddOpenApi();
+            .AddApiDocument();
 
         var app = builder.Build();
 
