@@ -5,6 +5,7 @@ using Autopack.Api.Health;
 using Autopack.Api.Hosting;
 using Autopack.Api.Logging;
 using Autopack.Api.Monitoring;
+using Autopack.Api.OpenApi;
 using Autopack.Api.Phases;
 using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
@@ -39,7 +40,7 @@ public static class AutopackApi
             .AddClientRateLimiting()
             .AddApiMonitoring()
             .AddSingleton<RunCounts>()
-            .AddOpenApi();
+            .AddApiDocument();
 
         var app = builder.Build();
 
@@ -48,13 +49,16 @@ public static class AutopackApi
         app.WarnIfLogFileUnusable();
 
         app.UseAutopackPipeline();
-        app.MapRunsApi();
-        app.MapPhasesApi();
-        app.MapAttemptsApi();
-        app.MapBreakersApi();
-        app.MapHealthApi();
-        app.MapApiMetrics();
-        app.MapDashboard();
+
+        // The rate limiter is global, so any request can be refused with 429; an unprefixed group says so once.
+        var endpoints = app.MapGroup(string.Empty).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        endpoints.MapRunsApi();
+        endpoints.MapPhasesApi();
+        endpoints.MapAttemptsApi();
+        endpoints.MapBreakersApi();
+        endpoints.MapHealthApi();
+        endpoints.MapApiMetrics();
+        endpoints.MapDashboard();
         app.MapOpenApi();
         return app;
     }

@@ -14,10 +14,11 @@ public static class BreakersApi
     public static RouteGroupBuilder MapBreakersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(string.Empty).WithTags("Circuit breakers").RequireMigratedDatabase();
-        group.MapGet("/circuit-breakers", ListBreakers).WithName("ListCircuitBreakers");
-        group.MapPost("/circuit-breakers/reset", ResetBreakers).WithName("ResetCircuitBreakers")
+        group.MapGet("/circuit-breakers", ListBreakers).WithName("ListCircuitBreakers").WithSummary("List the circuit breakers' states");
+        group.MapPost("/circuit-breakers/reset", ResetBreakers).WithName("ResetCircuitBreakers").WithSummary("Ask the executors to reset one circuit breaker, or all")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return group;
     }
 
@@ -27,7 +28,7 @@ public static class BreakersApi
         return TypedResults.Ok(views);
     }
 
-    /// <summary>Resets the breaker named by <c>?name=</c>, or all of them without it.</summary>
+    /// <remarks>Resets the breaker named by <c>?name=</c>, or all of them without it.</remarks>
     public static async Task<Results<Accepted<BreakerResetAccepted>, ProblemHttpResult>> ResetBreakers(
         BreakerStates breakers, string? name, CancellationToken cancellationToken)
     {

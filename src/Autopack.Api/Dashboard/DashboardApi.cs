@@ -54,10 +54,14 @@ public static class DashboardApi
             context.HttpContext.Response.Headers.XContentTypeOptions = "nosniff";
             return await next(context).ConfigureAwait(false);
         });
-        api.MapGet("/summary", GetSummary).WithName("DashboardSummary");
-        api.MapGet("/runs/{run_id}", GetRun).WithName("DashboardRun").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/runs/{run_id}/events", GetRunEvents).WithName("DashboardRunEvents").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/usage-over-time", GetUsageOverTime).WithName("DashboardUsageOverTime").ProducesValidationProblem();
+        api.MapGet("/summary", GetSummary).WithName("DashboardSummary").WithSummary("The overview page's data");
+        api.MapGet("/runs/{run_id}", GetRun).WithName("DashboardRun").WithSummary("The run page's data")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/runs/{run_id}/events", GetRunEvents).WithName("DashboardRunEvents").WithSummary("Older events of a run, by page")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/usage-over-time", GetUsageOverTime).WithName("DashboardUsageOverTime").WithSummary("Token usage over a time window, for all runs or one")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -150,7 +154,7 @@ public static class DashboardApi
             now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, settings.LeaseStaleSeconds), runAlerts, events, attempts));
     }
 
-    /// <summary>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</summary>
+    /// <remarks>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</remarks>
     public static async Task<Results<Ok<EventPageView>, ValidationProblem>> GetRunEvents(
         [FromRoute(Name = "run_id")] string runId, RunStore store, SqliteDatabase database, string? before, string? limit, CancellationToken cancellationToken)
     {
@@ -166,10 +170,10 @@ public static class DashboardApi
         return TypedResults.Ok(await EventPages.ReadAsync(database, run.RunId, beforeId, (int)count, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>
+    /// <remarks>
     /// <c>?window=1h|6h|24h</c> (default 1h) for all runs, or <c>?run_id=</c> for one run, whose default window
     /// (<c>run</c>) spans its life: from its creation to its end, or to now while it is active.
-    /// </summary>
+    /// </remarks>
     public static async Task<Results<Ok<UsageTimelineView>, ValidationProblem>> GetUsageOverTime(
         SqliteDatabase database, RunStore store, TimeProvider time, string? window, [FromQuery(Name = "run_id")] string? runId, CancellationToken cancellationToken)
     {

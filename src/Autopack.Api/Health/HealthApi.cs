@@ -9,10 +9,10 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", GetHealth).WithName("GetHealth").WithTags("Health")
+        app.MapGet("/health", GetHealth).WithName("GetHealth").WithTags("Health").WithSummary("Report health (503 when unhealthy)")
             .Produces<HealthReport>(StatusCodes.Status200OK)
             .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
-        app.MapGet("/ready", GetReady).WithName("GetReady").WithTags("Health")
+        app.MapGet("/ready", GetReady).WithName("GetReady").WithTags("Health").WithSummary("Report readiness: migrated and writable")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }

@@ -12,9 +12,10 @@ public static class PhasesApi
     public static RouteGroupBuilder MapPhasesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/phases").WithTags("Phases").RequireMigratedDatabase();
-        group.MapPost("/{phase_id}/timeout", TimeoutPhase).WithName("TimeoutPhase")
+        group.MapPost("/{phase_id}/timeout", TimeoutPhase).WithName("TimeoutPhase").WithSummary("Force a phase to time out now")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return group;
     }
 

@@ -17,8 +17,9 @@ public static class AttemptsApi
     public static RouteGroupBuilder MapAttemptsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/runs/{run_id}/phases/{phase_id}/attempts").WithTags("Runs").RequireMigratedDatabase();
-        group.MapGet(string.Empty, ListAttempts).WithName("ListAttempts").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{attempt}/{kind}", GetAttemptFile).WithName("GetAttemptFile")
+        group.MapGet(string.Empty, ListAttempts).WithName("ListAttempts").WithSummary("List a phase's attempts and their files")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{attempt}/{kind}", GetAttemptFile).WithName("GetAttemptFile").WithSummary("Read one file an attempt left, as plain text")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);

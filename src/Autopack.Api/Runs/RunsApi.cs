@@ -27,25 +27,35 @@ public static class RunsApi
     {
         // Full paths under an unprefixed group: a "/runs" prefix would make the list's route "/runs/" in metrics.
         var group = app.MapGroup(string.Empty).WithTags("Runs").RequireMigratedDatabase();
-        group.MapPost("/runs", CreateRun).WithName("CreateRun")
+        group.MapPost("/runs", CreateRun).WithName("CreateRun").WithSummary("Create a run from a plan")
             .Accepts<PlanDocument>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapGet("/runs", ListRuns).WithName("ListRuns");
-        group.MapGet("/runs/{run_id}", GetRun).WithName("GetRun").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/runs/{run_id}/phases", GetRunPhases).WithName("GetRunPhases").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/runs/{run_id}/usage", GetRunUsage).WithName("GetRunUsage").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/runs/{run_id}/stop", StopRun).WithName("StopRun").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/runs/{run_id}/abort", AbortRun).WithName("AbortRun").ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapGet("/runs", ListRuns).WithName("ListRuns").WithSummary("List runs, newest first, by page and status");
+        group.MapGet("/runs/{run_id}", GetRun).WithName("GetRun").WithSummary("Read a run with its tiers, phases and usage")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/runs/{run_id}/phases", GetRunPhases).WithName("GetRunPhases").WithSummary("List a run's phases")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/runs/{run_id}/usage", GetRunUsage).WithName("GetRunUsage").WithSummary("Read a run's token usage against its caps")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/runs/{run_id}/stop", StopRun).WithName("StopRun").WithSummary("Ask the executor to stop a run gracefully (it is paused and can resume)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/runs/{run_id}/abort", AbortRun).WithName("AbortRun").WithSummary("Abort a run: in-flight work is cancelled now")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return group;
     }
 
-    /// <summary>
+    /// <remarks>
     /// The plan is parsed from the body's bytes by the domain's strict parser (the one <c>autopack runs create</c> uses),
     /// so every refusal names its field and the CLI refuses the same plans in the same words.
-    /// </summary>
+    /// </remarks>
     public static async Task<Created<RunDetailView>> CreateRun(
         HttpRequest request, RunStore store, RunDetailReader details, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
     {
