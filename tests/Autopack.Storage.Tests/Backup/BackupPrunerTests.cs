@@ -1,5 +1,6 @@
 using Autopack.Storage.Backup;
 using Autopack.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Autopack.Storage.Tests.Backup;
 
@@ -36,7 +37,7 @@ public sealed class BackupPrunerTests
         Directory.CreateDirectory(Path.Combine(folder.Path, "autopack-backup-20260106-020000.tar.gz"));
         File.CreateSymbolicLink(Path.Combine(folder.Path, "autopack-backup-20260107-020000.tar.gz"), Path.Combine(folder.Path, "autopack-backup-20260501-020000.tar.gz"));
 
-        var result = new BackupPruner(new ManualClock(Now)).Prune(folder.Path, new RetentionPolicy(), dryRun: false);
+        var result = new BackupPruner(new FakeTimeProvider(Now)).Prune(folder.Path, new RetentionPolicy(), dryRun: false);
 
         string[] kept =
         [
@@ -63,7 +64,7 @@ public sealed class BackupPrunerTests
             File.WriteAllBytes(Path.Combine(folder.Path, $"autopack-backup-202610{day:00}-020000.tar.gz"), real);
         }
 
-        var result = new BackupPruner(new ManualClock(Now)).Prune(folder.Path, new RetentionPolicy(), dryRun: true);
+        var result = new BackupPruner(new FakeTimeProvider(Now)).Prune(folder.Path, new RetentionPolicy(), dryRun: true);
 
         Assert.That(result.DryRun, Is.True);
         Assert.That(result.Deleted, Is.Not.Empty);
@@ -74,7 +75,7 @@ public sealed class BackupPrunerTests
     public void Prune_MissingFolder_Refused()
     {
         var refusal = Assert.Throws<BackupRefusedException>(() =>
-            new BackupPruner(new ManualClock(Now)).Prune("/nonexistent/autopack/backups", new RetentionPolicy(), dryRun: false));
+            new BackupPruner(new FakeTimeProvider(Now)).Prune("/nonexistent/autopack/backups", new RetentionPolicy(), dryRun: false));
 
         Assert.That(refusal!.Message, Does.Contain("no backup folder"));
     }

@@ -2,6 +2,7 @@ using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
 using Autopack.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Autopack.Storage.Tests.Backup;
 
@@ -32,7 +33,7 @@ public sealed class RestoreGuardTests
         using var work = new TempDirectory("autopack-restore-guard");
         var archive = await BackupOf(source, work);
         using var installed = new TestDatabase();
-        var longAgo = new ManualClock(TimeProvider.System.GetUtcNow().AddMinutes(-5));
+        var longAgo = new FakeTimeProvider(TimeProvider.System.GetUtcNow().AddMinutes(-5));
         await new ExecutorLeases(installed.Database, longAgo).TryAcquireAsync("run-dead", "owner-1", 4242, "desk", StaleAfter);
 
         var result = await Restore(archive, installed, force: false);

@@ -4,6 +4,7 @@ using Autopack.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Autopack.Storage.Tests.Backup;
 
@@ -14,7 +15,7 @@ public sealed class ScheduledBackupServiceTests
     {
         using var source = new TestDatabase();
         using var folder = new TempDirectory("autopack-scheduled");
-        var clock = new ManualClock(new DateTimeOffset(2026, 11, 25, 1, 59, 0, TimeSpan.Zero));
+        var clock = new TimerCountingTimeProvider(new DateTimeOffset(2026, 11, 25, 1, 59, 0, TimeSpan.Zero));
         var old = Path.Combine(folder.Path, "autopack-backup-20250101-020000.tar.gz");
         await new BackupWriter(source.Database, TimeProvider.System).WriteAsync(new BackupSources(source.RunsDirectory, null), old, cancellationToken: cancellationToken);
         File.WriteAllText(Path.Combine(folder.Path, "notes.txt"), "not a backup");
@@ -25,16 +26,16 @@ public sealed class ScheduledBackupServiceTests
         await service.StartAsync(cancellationToken);
         try
         {
-            await WaitUntil(() => clock.PendingTimers > 0, cancellationToken);
+            await WaitUntil(() => clock.TimersCreated == 1, cancellationToken);
             Assert.That(Directory.GetFiles(folder.Path, "autopack-backup-2026*"), Is.Empty, "nothing before 02:00");
 
             clock.Advance(TimeSpan.FromMinutes(1));
             var first = Path.Combine(folder.Path, "autopack-backup-20261125-020000.tar.gz");
-            await WaitUntil(() => !File.Exists(old) && clock.PendingTimers > 0, cancellationToken);
+            await WaitUntil(() => !File.Exists(old) && clock.TimersCreated == 2, cancellationToken);
             Assert.That(File.Exists(first), Is.True);
 
             clock.Advance(TimeSpan.FromDays(1));
-            await WaitUntil(() => File.Exists(Path.Combine(folder.Path, "autopack-backup-20261126-020000.tar.gz")) && clock.PendingTimers > 0, cancellationToken);
+            await WaitUntil(() => File.Exists(Path.Combine(folder.Path, "autopack-backup-20261126-020000.tar.gz")) && clock.TimersCreated == 3, cancellationToken);
         }
         finally
         {
@@ -55,7 +56,7 @@ public sealed class ScheduledBackupServiceTests
         using var folder = new TempDirectory("autopack-scheduled");
         var options = new ScheduledBackupOptions(
             ScheduledBackupOptions.ParseCron("0 2 * * *"), folder.Path, Path.Combine(folder.Path, "missing.db"), folder.Combine("runs"), null, new RetentionPolicy());
-        using var service = new ScheduledBackupService(options, new ManualClock(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero)), NullLogger<ScheduledBackupService>.Instance);
+        using var service = new ScheduledBackupService(options, new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero)), NullLogger<ScheduledBackupService>.Instance);
 
         var result = await service.RunOnceAsync(CancellationToken.None);
 

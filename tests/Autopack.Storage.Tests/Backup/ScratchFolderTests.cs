@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Autopack.Storage.Backup;
 using Autopack.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Autopack.Storage.Tests.Backup;
 
@@ -58,7 +59,7 @@ public sealed class ScratchFolderTests
         var ownerless = folder.Combine($".autopack-restore-{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(ownerless);
         var created = Directory.GetLastWriteTimeUtc(ownerless);
-        var clock = new ManualClock(new DateTimeOffset(created, TimeSpan.Zero) + TimeSpan.FromMinutes(10));
+        var clock = new FakeTimeProvider(new DateTimeOffset(created, TimeSpan.Zero) + TimeSpan.FromMinutes(10));
 
         var early = ScratchFolder.RemoveStale([folder.Path], clock);
         clock.Advance(ScratchFolder.OwnerlessGrace);
@@ -74,7 +75,7 @@ public sealed class ScratchFolderTests
         using var folder = new TempDirectory("autopack-scratch");
         var notes = folder.Combine(".notes.tmp");
         Directory.CreateDirectory(notes);
-        var clock = new ManualClock(TimeProvider.System.GetUtcNow() + TimeSpan.FromDays(30));
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromDays(30));
 
         Assert.That(ScratchFolder.RemoveStale([folder.Path], clock), Is.Empty);
         Assert.That(Directory.Exists(notes), Is.True);
