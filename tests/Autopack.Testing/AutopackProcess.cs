@@ -138,6 +138,40 @@ public sealed partial class AutopackProcess : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// For a <c>serve</c> process: waits until <c>GET /ready</c> answers 200 through <paramref name="client"/> (its base
+    /// address the server's); throws with the server's output if it exits first or is not ready within 30 s.
+    /// </summary>
+    public async Task WaitUntilReadyAsync(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var started = Stopwatch.StartNew();
+        while (started.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"serve exited with {process.ExitCode}: {Output} {Error}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/ready", UriKind.Relative));
+                if (response.StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no /ready 200 within 30 s: {Output} {Error}");
+    }
+
     /// <summary>SIGKILL, by this process's own handle.</summary>
     public void Kill()
     {

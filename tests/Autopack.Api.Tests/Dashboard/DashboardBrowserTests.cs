@@ -308,30 +308,6 @@ public sealed class DashboardBrowserTests
     private static async Task WaitForReadyAsync(AutopackProcess server, string baseUrl)
     {
         using var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        var started = Stopwatch.StartNew();
-        while (started.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            if (server.HasExited)
-            {
-                Assert.Fail($"serve exited with {server.ExitCode}: {server.Output} {server.Error}");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/ready", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"no /ready 200 within 30 s: {server.Output} {server.Error}");
+        await server.WaitUntilReadyAsync(client);
     }
 }

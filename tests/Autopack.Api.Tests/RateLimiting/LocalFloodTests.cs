@@ -32,7 +32,7 @@ public sealed class LocalFloodTests
         using var noisyHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 8 };
         using var noisy = new HttpClient(noisyHandler) { BaseAddress = baseAddress };
         using var operatorClient = new HttpClient { BaseAddress = baseAddress };
-        await WaitListeningAsync(server, operatorClient);
+        await server.WaitUntilReadyAsync(operatorClient);
 
         using var flooding = new CancellationTokenSource();
         var refused = 0;
@@ -82,29 +82,5 @@ public sealed class LocalFloodTests
             await flooding.CancelAsync();
             await Task.WhenAll(flood);
         }
-    }
-
-    private static async Task WaitListeningAsync(AutopackProcess server, HttpClient client)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            Assert.That(server.HasExited, Is.False, () => $"serve exited: {server.Output} {server.Error}");
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/ready", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"serve not ready: {server.Output} {server.Error}");
     }
 }
