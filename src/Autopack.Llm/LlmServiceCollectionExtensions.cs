@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Autopack.Llm;
 
 /// <summary>
-/// Registers the token counter, the providers (typed HttpClients) and their pipelines. The budgeted client that
+/// Registers the providers (typed HttpClients) and their pipelines. The budgeted client that
 /// charges calls to the token ledger is the executor's (it composes Llm with Storage), registered by its host.
 /// </summary>
 public static class LlmServiceCollectionExtensions
@@ -17,9 +17,8 @@ public static class LlmServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.TryAddSingleton(settings);
-        services.AddSingleton<PromptTokenCounter>();
         services.AddSingleton<ILlmProvider>(sp => new OfflineProvider(
-            sp.GetRequiredService<PromptTokenCounter>(), TimeSpan.FromMilliseconds(settings.OfflineLatencyMs), sp.GetRequiredService<TimeProvider>()));
+            PromptTokenCounter.OfflineModel, TimeSpan.FromMilliseconds(settings.OfflineLatencyMs), sp.GetRequiredService<TimeProvider>()));
 
         // Typed clients; the pipelines time out each attempt, so the HttpClient itself never gives up first.
         services.AddHttpClient<OpenAiChatProvider>(c =>
