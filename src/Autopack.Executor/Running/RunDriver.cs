@@ -266,6 +266,12 @@ public sealed class RunDriver(
             await states.SetBaseCommitAsync(run.RunId, worktree.BaseCommit).ConfigureAwait(false);
         }
 
+        if (worktree.Fresh)
+        {
+            logger.LogInformation("run {RunId} works in {Worktree} on {Branch} (new)", run.RunId, worktree.Path, worktree.Branch);
+            return worktree;
+        }
+
         var commits = await worktree.CommitsAsync(control.RunToken).ConfigureAwait(false);
         var last = commits.LastOrDefault(c => c.Trailers.TryGetValue("Autopack-Run", out var id) && id == run.RunId)?.Sha ?? worktree.BaseCommit;
         await worktree.ResetToAsync(last, control.RunToken).ConfigureAwait(false);

@@ -11,12 +11,13 @@ public sealed partial class RunWorktree
 {
     private readonly GitCli _git;
 
-    internal RunWorktree(GitCli git, string path, string branch, string baseCommit)
+    internal RunWorktree(GitCli git, string path, string branch, string baseCommit, bool fresh)
     {
         _git = git;
         Path = path;
         Branch = branch;
         BaseCommit = baseCommit;
+        Fresh = fresh;
     }
 
     /// <summary>The worktree's absolute (real) path.</summary>
@@ -27,6 +28,12 @@ public sealed partial class RunWorktree
 
     /// <summary>The commit the run branch started from.</summary>
     public string BaseCommit { get; }
+
+    /// <summary>
+    /// True when the branch and the worktree were made just now from <see cref="BaseCommit"/>: the worktree is exactly
+    /// that commit and the branch holds nothing after it, so there is nothing to look up or reset yet.
+    /// </summary>
+    public bool Fresh { get; }
 
     private string BranchRef => $"refs/heads/{Branch}";
 
