@@ -82,8 +82,8 @@ public sealed class PromptTokenCounter(TokenScheme scheme)
         return PerToolCallOverhead + Count(call.CallId, cancellationToken) + Count(call.Name, cancellationToken) + Count(ArgumentsJson(call), cancellationToken);
     }
 
-    /// <summary>The arguments as the JSON object that goes on the wire.</summary>
-    private static string ArgumentsJson(FunctionCallContent call) => JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+    /// <summary>The arguments as JSON (Microsoft.Extensions.AI's default form: indented, so never fewer tokens than the wire's compact form).</summary>
+    private static string ArgumentsJson(FunctionCallContent call) => ToolArgumentsJson.ToJson(call.Arguments);
 
     private int CountContent(AIContent content, CancellationToken cancellationToken) => content switch
     {

@@ -106,7 +106,8 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             return new RunWorktree(_git, RealPath.Resolve(path), branch, start, fresh: false);
         }
 
-        await AddWorktreeAsync(repositoryPath, path, branch, branchExists ? null : start, ct).ConfigureAwait(false);
+        // A new run repository's base is an empty commit: there is nothing to check out.
+        await AddWorktreeAsync(repositoryPath, path, branch, branchExists ? null : start, checkout: !newRepository, ct).ConfigureAwait(false);
         return new RunWorktree(_git, RealPath.Resolve(path), branch, start, fresh: !branchExists);
     }
 
@@ -147,7 +148,7 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
         var created = !Directory.Exists(Path.Join(path, ".git"));
         if (created)
         {
-            await _git.RunCheckedAsync(path, ["init", "--quiet"], ct).ConfigureAwait(false);
+            await _git.RunCheckedAsync(path, ["init", "--quiet", "--template="], ct).ConfigureAwait(false);
         }
         else
         {
@@ -189,11 +190,10 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
     /// <paramref name="newBranchStart"/> when given. The first try is a plain add; only when it fails (a folder left
     /// behind, a registration a crash left locked) is the old registration unlocked and pruned and the folder cleared.
     /// </summary>
-    private async Task AddWorktreeAsync(string repositoryPath, string path, string branch, string? newBranchStart, CancellationToken ct)
+    private async Task AddWorktreeAsync(string repositoryPath, string path, string branch, string? newBranchStart, bool checkout, CancellationToken ct)
     {
-        string[] add = newBranchStart is null
-            ? ["worktree", "add", "--quiet", path, branch]
-            : ["worktree", "add", "--quiet", "-B", branch, path, newBranchStart];
+        string[] target = newBranchStart is null ? [path, branch] : ["-B", branch, path, newBranchStart];
+        string[] add = checkout ? ["worktree", "add", "--quiet", .. target] : ["worktree", "add", "--quiet", "--no-checkout", .. target];
         if (!Directory.Exists(path) && (await _git.RunAsync(repositoryPath, add, ct).ConfigureAwait(false)).Succeeded)
         {
             return;
