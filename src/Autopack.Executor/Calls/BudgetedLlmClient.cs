@@ -12,7 +12,8 @@ namespace Autopack.Executor.Calls;
 /// refusing), send it through the provider's breaker and timeout, and settle it before the next attempt or the
 /// caller sees the reply: to the reported usage, to an estimate (the counted prompt, marked estimated) when the
 /// provider may have billed it without saying or with usage that cannot be true (<see cref="ReportedUsage"/>), or
-/// released when nothing can have been billed (ADR-017). The prompt is counted in linear time and stops on the
+/// released when nothing can have been billed (ADR-017). The charge itself is Storage's <see cref="MeteredCall"/>, the
+/// path the metered endpoint's requests take too (ADR-036). The prompt is counted in linear time and stops on the
 /// caller's token; a reply's text is kept to <see cref="LlmResponse.MaxTextChars"/> (ADR-021).
 /// </summary>
 public sealed class BudgetedLlmClient(
@@ -50,19 +51,19 @@ public sealed class BudgetedLlmClient(
     private async Task<LlmCallResult> AttemptAsync(
         CallTarget target, ILlmProvider provider, LlmRequest request, long promptTokens, int maxOutput, int minOutput, CancellationToken cancellationToken)
     {
-        var reservation = await ledger.ReserveAsync(
-            target.RunId, target.PhaseId, promptTokens, maxOutput, minOutput, target.OwnerId, cancellationToken).ConfigureAwait(false);
-        if (!reservation.Granted)
+        var call = await MeteredCall.ReserveAsync(
+            ledger, target.RunId, target.PhaseId, target.OwnerId, promptTokens, maxOutput, minOutput, cancellationToken).ConfigureAwait(false);
+        if (!call.Granted)
         {
-            throw new BudgetRefusedException(reservation.Decision.LimitingScope!.Value, reservation.Decision.Reason!);
+            throw new BudgetRefusedException(call.Decision.LimitingScope!.Value, call.Decision.Reason!);
         }
 
         LlmResponse response;
         try
         {
-            var granted = request with { MaxOutputTokens = (int)reservation.Decision.MaxOutputTokens };
+            var granted = request with { MaxOutputTokens = (int)call.Decision.MaxOutputTokens };
             response = await pipelines.SendAttemptAsync(provider, granted, cancellationToken).ConfigureAwait(false);
-            if (ReportedUsage.Problem(response, promptTokens, reservation.Decision.ReservedTokens) is { } problem)
+            if (ReportedUsage.Problem(response, promptTokens, call.Decision.ReservedTokens) is { } problem)
             {
                 throw new ProviderException(provider.Name, ProviderErrorKind.MalformedResponse, problem) { MayHaveBeenBilled = true };
             }
@@ -70,46 +71,20 @@ public sealed class BudgetedLlmClient(
         catch (ProviderException ex) when (ex.MayHaveBeenBilled)
         {
             // Sent, and no usable usage came back: charge at least the prompt, marked as an estimate (clamped to the reservation).
-            var estimate = new UsageRecord(target.PhaseName, provider.Name, request.Model ?? provider.Model, request.Role, promptTokens, 0) { Estimated = true };
-            await SettleOrReleaseAsync(reservation, estimate).ConfigureAwait(false);
+            await call.SettleEstimateAsync(target.PhaseName, provider.Name, request.Model ?? provider.Model, request.Role).ConfigureAwait(false);
             throw;
         }
         catch
         {
             // Nothing was billed (an error status, a connection that never opened, an open breaker, a cancel): give it back.
-            // CancellationToken.None because the caller's token may be the reason we are here.
-            await ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
+            await call.ReleaseAsync().ConfigureAwait(false);
             throw;
         }
 
         var usage = new UsageRecord(target.PhaseName, provider.Name, response.Model, request.Role, response.PromptTokens, response.CompletionTokens);
-        var settlement = await SettleOrReleaseAsync(reservation, usage).ConfigureAwait(false);
+        var settlement = await call.SettleAsync(usage).ConfigureAwait(false);
 
         // What the executor keeps of a reply is bounded (ADR-021): everything after this works on the cut text.
-        return new LlmCallResult(response.WithTextCut(), settlement, reservation.Decision.Shrunk);
-    }
-
-    /// <summary>
-    /// Settles, trying once more when the first settle throws (a busy or briefly failing database); when that fails
-    /// too the reservation is released before the error goes on, so a failing settle never leaves it held.
-    /// </summary>
-    private async Task<SettlementResult> SettleOrReleaseAsync(TokenReservation reservation, UsageRecord usage)
-    {
-        try
-        {
-            return await ledger.SettleAsync(reservation, usage, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception first) when (first is not OutOfMemoryException)
-        {
-            try
-            {
-                return await ledger.SettleAsync(reservation, usage, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception second) when (second is not OutOfMemoryException)
-            {
-                await ledger.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-        }
+        return new LlmCallResult(response.WithTextCut(), settlement, call.Decision.Shrunk);
     }
 }

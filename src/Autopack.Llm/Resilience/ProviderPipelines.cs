@@ -72,22 +72,34 @@ public sealed class ProviderPipelines : IAsyncDisposable
     /// <see cref="ProviderException"/> (a timeout included), <see cref="ProviderUnavailableException"/> while the
     /// breaker is open or isolated, or <see cref="OperationCanceledException"/>. No Polly type leaves this class.
     /// </summary>
-    public async Task<LlmResponse> SendAttemptAsync(ILlmProvider provider, LlmRequest request, CancellationToken cancellationToken)
+    public Task<LlmResponse> SendAttemptAsync(ILlmProvider provider, LlmRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
-        _ = Handle(provider.Name);
-        var pipeline = registry.GetPipeline(provider.Name);
+        return SendAttemptAsync(provider.Name, ct => provider.CompleteAsync(request, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends one HTTP attempt of any shape (the metered endpoint's relayed request, ADR-037) through the named
+    /// provider's breaker and attempt timeout, without retries. <paramref name="send"/> must throw
+    /// <see cref="ProviderException"/> for a failure the breaker should count (a transient one counts); whatever it
+    /// returns counts as a success. Throws like <see cref="SendAttemptAsync(ILlmProvider, LlmRequest, CancellationToken)"/>.
+    /// </summary>
+    public async Task<T> SendAttemptAsync<T>(string providerName, Func<CancellationToken, Task<T>> send, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        _ = Handle(providerName);
+        var pipeline = registry.GetPipeline(providerName);
         try
         {
             return await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.provider.CompleteAsync(state.request, ct).ConfigureAwait(false),
-                (provider, request),
+                static async (attempt, ct) => await attempt(ct).ConfigureAwait(false),
+                send,
                 cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException ex)
         {
             // The request was (most likely) sent and nothing came back in time: the provider may have billed it.
-            throw new ProviderException(provider.Name, ProviderErrorKind.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:F0}s", null, ex)
+            throw new ProviderException(providerName, ProviderErrorKind.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:F0}s", null, ex)
             {
                 MayHaveBeenBilled = true,
             };
@@ -95,13 +107,16 @@ public sealed class ProviderPipelines : IAsyncDisposable
         catch (IsolatedCircuitException ex)
         {
             // Held open by hand: no time at which it lets a call through.
-            throw new ProviderUnavailableException(provider.Name, null, ex);
+            throw new ProviderUnavailableException(providerName, null, ex);
         }
         catch (BrokenCircuitException ex)
         {
-            throw new ProviderUnavailableException(provider.Name, ex.RetryAfter, ex);
+            throw new ProviderUnavailableException(providerName, ex.RetryAfter, ex);
         }
     }
+
+    /// <summary>The attempt timeout each HTTP attempt gets (the metered endpoint uses it as its streams' idle limit too).</summary>
+    public TimeSpan AttemptTimeout => options.AttemptTimeout;
 
     public IReadOnlyList<BreakerSnapshot> Snapshot() =>
         handles.Values.OrderBy(h => h.Name, StringComparer.Ordinal).Select(h => h.Snapshot()).ToList();
