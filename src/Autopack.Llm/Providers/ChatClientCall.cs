@@ -134,13 +134,7 @@ internal static class ChatClientCall
     }
 
     /// <summary>The classification every provider shares for an HTTP status.</summary>
-    public static ProviderErrorKind KindOf(int status) => status switch
-    {
-        429 => ProviderErrorKind.RateLimited,
-        408 => ProviderErrorKind.Timeout,
-        >= 500 => ProviderErrorKind.ServerError,
-        _ => ProviderErrorKind.ClientError,
-    };
+    public static ProviderErrorKind KindOf(int status) => ProviderException.KindOf(status);
 
     private const int MaxErrorBodyChars = 300;
 

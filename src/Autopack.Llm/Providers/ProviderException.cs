@@ -23,4 +23,13 @@ public sealed class ProviderException(string provider, ProviderErrorKind kind, s
     /// never opened.
     /// </summary>
     public bool MayHaveBeenBilled { get; init; }
+
+    /// <summary>The classification every provider shares for an HTTP error status (429, 408, 5xx, other 4xx).</summary>
+    public static ProviderErrorKind KindOf(int status) => status switch
+    {
+        429 => ProviderErrorKind.RateLimited,
+        408 => ProviderErrorKind.Timeout,
+        >= 500 => ProviderErrorKind.ServerError,
+        _ => ProviderErrorKind.ClientError,
+    };
 }
