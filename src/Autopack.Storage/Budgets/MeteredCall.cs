@@ -83,11 +83,16 @@ public sealed class MeteredCall
     }
 
     /// <summary>
-    /// Settles to an estimate, marked <c>estimated</c>: the counted prompt plus <paramref name="completionTokens"/> (what
-    /// was counted of the output seen, 0 when none was), clamped to the reservation like any settle.
+    /// Settles to an estimate, marked <c>estimated</c>: the counted prompt (or the prompt the provider reported before
+    /// the call broke off, <paramref name="reportedPromptTokens"/>, when larger) plus <paramref name="completionTokens"/>
+    /// (what was counted of the output seen, 0 when none was), clamped to the reservation like any settle.
     /// </summary>
-    public Task<SettlementResult> SettleEstimateAsync(string phaseName, string provider, string model, string role, long completionTokens = 0) =>
-        SettleAsync(new UsageRecord(phaseName, provider, model, role, PromptTokens, Math.Max(0, completionTokens)) { Estimated = true });
+    public Task<SettlementResult> SettleEstimateAsync(
+        string phaseName, string provider, string model, string role, long completionTokens = 0, long? reportedPromptTokens = null) =>
+        SettleAsync(new UsageRecord(phaseName, provider, model, role, Math.Max(PromptTokens, reportedPromptTokens ?? 0), Math.Max(0, completionTokens))
+        {
+            Estimated = true,
+        });
 
     /// <summary>Gives the reservation back: nothing was billed (an error status, no connection, a cancel before sending). Idempotent.</summary>
     public Task ReleaseAsync() => ledger.ReleaseAsync(Reservation, CancellationToken.None);

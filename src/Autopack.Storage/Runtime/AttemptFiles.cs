@@ -17,6 +17,12 @@ public sealed record AttemptFiles(string Folder, int Attempt)
 
     public string AuditorPath => File("auditor.md");
 
+    /// <summary>An external builder's instructions (the phase's goal and the last rejection): its <c>AUTOPACK_PROMPT_FILE</c>.</summary>
+    public string PromptPath => File("prompt.md");
+
+    /// <summary>An external builder's whole output (stdout and stderr interleaved).</summary>
+    public string BuilderLogPath => File("builder.log");
+
     /// <summary>The file of one kind (<see cref="Kinds"/>), or null for an unknown kind.</summary>
     public string? PathOf(string kind) => kind switch
     {
