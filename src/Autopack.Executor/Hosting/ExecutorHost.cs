@@ -3,6 +3,7 @@ using Autopack.Executor.Building;
 using Autopack.Executor.Calls;
 using Autopack.Executor.Control;
 using Autopack.Executor.Running;
+using Autopack.Gateway;
 using Autopack.Llm;
 using Autopack.Storage;
 using Autopack.Storage.Leases;
@@ -56,6 +57,10 @@ public static class ExecutorHost
         services.AddSingleton<RunWorkspaces>();
         services.AddSingleton<PausingLlmCaller>();
         services.AddSingleton<BuilderLoop>();
+
+        // The metered endpoint for external builders: started only when a phase's attempt asks for it (ADR-037).
+        services.AddAutopackGateway();
+        services.AddSingleton<ExternalBuilder>();
         services.AddSingleton<VerifyRunner>();
         services.AddSingleton<PhaseRunner>();
         services.AddHostedService<ControlFileWatcher>();

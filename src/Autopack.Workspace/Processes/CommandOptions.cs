@@ -12,4 +12,12 @@ public sealed record CommandOptions(
     int MaxOutputChars = 16_000,
     string? LogPath = null,
     bool ScrubSecrets = true,
-    IReadOnlyDictionary<string, string?>? Environment = null);
+    IReadOnlyDictionary<string, string?>? Environment = null)
+{
+    /// <summary>
+    /// Variables of <see cref="Environment"/> that look secret but are meant for the command, so
+    /// <see cref="ScrubSecrets"/> keeps them: an external builder's per-attempt key for Autopack's metered endpoint
+    /// (ADR-038). Inherited variables of these names are replaced by the given values, never passed.
+    /// </summary>
+    public IReadOnlySet<string> PassedSecrets { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+}

@@ -45,7 +45,7 @@ public sealed class CommandRunner
                 arguments,
                 workingDirectory,
                 options.Timeout,
-                EnvironmentFor(options.Environment, options.ScrubSecrets),
+                EnvironmentFor(options.Environment, options.ScrubSecrets, options.PassedSecrets),
                 output.CreateTarget(),
                 output.CreateTarget(),
                 cancellationToken).ConfigureAwait(false);
@@ -64,8 +64,8 @@ public sealed class CommandRunner
     }
 
     /// <summary>The environment overrides a command gets: the given variables, and every secret (inherited or
-    /// given) removed when <paramref name="scrubSecrets"/> is set.</summary>
-    internal static Dictionary<string, string?> EnvironmentFor(IReadOnlyDictionary<string, string?>? extra, bool scrubSecrets)
+    /// given) removed when <paramref name="scrubSecrets"/> is set, except the given ones named in <paramref name="passed"/>.</summary>
+    internal static Dictionary<string, string?> EnvironmentFor(IReadOnlyDictionary<string, string?>? extra, bool scrubSecrets, IReadOnlySet<string>? passed = null)
     {
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (extra is not null)
@@ -78,15 +78,17 @@ public sealed class CommandRunner
 
         if (scrubSecrets)
         {
+            // A variable given on purpose (passed) keeps its given value; every other secret, inherited or given, goes.
+            bool Kept(string name) => passed is not null && passed.Contains(name) && extra is not null && extra.ContainsKey(name);
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
             {
-                if (entry.Key is string name && SecretVariables.IsSecret(name))
+                if (entry.Key is string name && SecretVariables.IsSecret(name) && !Kept(name))
                 {
                     result[name] = null;
                 }
             }
 
-            foreach (var name in result.Keys.Where(SecretVariables.IsSecret).ToList())
+            foreach (var name in result.Keys.Where(n => SecretVariables.IsSecret(n) && !Kept(n)).ToList())
             {
                 result[name] = null;
             }
