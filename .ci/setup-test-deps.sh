@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses (git for the runs' worktrees, sqlite3, chromium and its driver); installs only what is missing (needs root or sudo).
+# Debian packages the test suite uses (git for the runs' worktrees, sqlite3, chromium and its driver, python3 for the
+# stand-in external agent); installs only what is missing (needs root or sudo).
 set -euo pipefail
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then

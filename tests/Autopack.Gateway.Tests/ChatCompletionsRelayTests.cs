@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Autopack.Gateway.Tests.Support;
+using Autopack.Testing;
 
 namespace Autopack.Gateway.Tests;
 

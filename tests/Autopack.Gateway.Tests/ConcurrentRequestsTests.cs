@@ -1,4 +1,5 @@
 using Autopack.Gateway.Tests.Support;
+using Autopack.Testing;
 
 namespace Autopack.Gateway.Tests;
 

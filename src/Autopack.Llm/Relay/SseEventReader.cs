@@ -33,7 +33,7 @@ public sealed class SseEventReader
             }
 
             var raw = buffer[start..end].ToArray();
-            events.Add(oversized ? new SseEvent(raw, null, null) : Parse(raw));
+            events.Add(oversized || raw.Length > MaxEventBytes ? new SseEvent(raw, null, null) : Parse(raw));
             oversized = false;
             start = end;
             scanned = start;

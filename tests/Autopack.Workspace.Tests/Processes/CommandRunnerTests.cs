@@ -215,6 +215,44 @@ public class CommandRunnerTests
     }
 
     [Test]
+    public async Task RunShellAsync_PassedSecret_KeptWhileEveryOtherSecretIsScrubbed()
+    {
+        // An external builder gets its attempt key on purpose; a provider key given alongside is still removed.
+        var environment = new Dictionary<string, string?>
+        {
+            ["OPENAI_API_KEY"] = "apk-attempt-key",
+            ["ANTHROPIC_API_KEY"] = "sk-ant-not-passed",
+        };
+
+        var result = await Runner.RunShellAsync(
+            "env", _folder.Path, Options() with { Environment = environment, PassedSecrets = new HashSet<string> { "OPENAI_API_KEY" } }, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Output, Does.Contain("OPENAI_API_KEY=apk-attempt-key"));
+            Assert.That(result.Output, Does.Not.Contain("sk-ant-not-passed").And.Not.Contain("ANTHROPIC_API_KEY"));
+        });
+    }
+
+    [Test]
+    public void EnvironmentFor_PassedSecretAlsoInherited_GetsTheGivenValueOnly()
+    {
+        var name = $"AUTOPACK_TEST_{Guid.NewGuid():N}_API_KEY";
+        Environment.SetEnvironmentVariable(name, "inherited-real-key");
+        try
+        {
+            var overrides = CommandRunner.EnvironmentFor(
+                new Dictionary<string, string?> { [name] = "given-attempt-key" }, scrubSecrets: true, new HashSet<string> { name });
+
+            Assert.That(overrides, Does.ContainKey(name).WithValue("given-attempt-key"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Test]
     public void RunShellAsync_MissingWorkingDirectory_Throws() =>
         Assert.That(
             async () => await Runner.RunShellAsync("true", _folder.Combine("missing"), Options(), CancellationToken.None),

@@ -1,4 +1,4 @@
-namespace Autopack.Gateway.Tests.Support;
+namespace Autopack.Testing;
 
 /// <summary>How <see cref="ProviderStandIn"/> answers one request.</summary>
 public enum StandInMode

@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Autopack.Llm.Tokens;
-using Autopack.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace Autopack.Gateway.Tests.Support;
+namespace Autopack.Testing;
 
 /// <summary>
 /// A provider on loopback that speaks both wire formats as the real APIs do: OpenAI chat completions
