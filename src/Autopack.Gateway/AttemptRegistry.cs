@@ -12,6 +12,9 @@ internal sealed class AttemptRegistry
 
     public void Remove(AttemptSession session) => sessions.TryRemove(new KeyValuePair<string, AttemptSession>(session.Id, session));
 
+    /// <summary>The attempts served now.</summary>
+    public IReadOnlyList<AttemptSession> All() => sessions.Values.ToList();
+
     /// <summary>
     /// The attempt whose key the request carries (<c>Authorization: Bearer</c>, as OpenAI clients and Claude Code's
     /// <c>ANTHROPIC_AUTH_TOKEN</c> send it, or <c>x-api-key</c>, as Anthropic clients do), or null.

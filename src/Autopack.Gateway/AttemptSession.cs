@@ -6,9 +6,9 @@ namespace Autopack.Gateway;
 
 /// <summary>
 /// One attempt as the endpoint serves it: its key (an id to find it by and a secret compared in constant time), the
-/// API it speaks, and its requests in flight. <see cref="StopAsync"/> turns the key off for new requests, cancels
-/// those in flight (each then settles or releases its reservation) and waits until the last has, so nothing of the
-/// attempt stays reserved once it returns.
+/// API it speaks, and its requests in flight. <see cref="BeginStop"/> turns the key off for new requests and
+/// <see cref="DrainAsync"/> cancels those in flight (each then settles or releases its reservation) and waits until
+/// the last has, so nothing of the attempt stays reserved once it returns.
 /// </summary>
 internal sealed class AttemptSession : IDisposable
 {
@@ -107,21 +107,30 @@ internal sealed class AttemptSession : IDisposable
 
     public void Charged(long charged) => Interlocked.Add(ref tokens, charged);
 
-    /// <summary>Stops the attempt: no new request is let in, those in flight are cancelled and waited for.</summary>
-    public async Task StopAsync(TimeSpan wait)
+    /// <summary>Lets no new request in; false when the attempt was stopped already (the caller then has nothing to do).</summary>
+    public bool BeginStop()
     {
         lock (gate)
         {
-            if (!stopped)
+            if (stopped)
             {
-                stopped = true;
-                if (inFlight == 0)
-                {
-                    drained.TrySetResult();
-                }
+                return false;
             }
-        }
 
+            stopped = true;
+            if (inFlight == 0)
+            {
+                drained.TrySetResult();
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>After <see cref="BeginStop"/>: cancels the requests in flight and waits until each has ended.</summary>
+    /// <exception cref="TimeoutException">some were still in flight after <paramref name="wait"/>.</exception>
+    public async Task DrainAsync(TimeSpan wait)
+    {
         await stopping.CancelAsync().ConfigureAwait(false);
         await drained.Task.WaitAsync(wait).ConfigureAwait(false);
     }

@@ -40,6 +40,7 @@ public sealed class MeteredEndpoint : IAsyncDisposable
     private readonly ILogger logger;
     private WebApplication? app;
     private string? baseUrl;
+    private int disposed;
 
     public MeteredEndpoint(
         TokenLedger ledger,
@@ -99,6 +100,17 @@ public sealed class MeteredEndpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // Attempts still open (an executor stopping mid-attempt): their requests end and settle before the server goes.
+        foreach (var session in registry.All())
+        {
+            await StopAttemptAsync(session).ConfigureAwait(false);
+        }
+
         if (app is not null)
         {
             await app.StopAsync().ConfigureAwait(false);
@@ -111,10 +123,15 @@ public sealed class MeteredEndpoint : IAsyncDisposable
 
     internal async Task StopAttemptAsync(AttemptSession session)
     {
+        if (!session.BeginStop())
+        {
+            return;
+        }
+
         registry.Remove(session);
         try
         {
-            await session.StopAsync(DrainLimit).ConfigureAwait(false);
+            await session.DrainAsync(DrainLimit).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

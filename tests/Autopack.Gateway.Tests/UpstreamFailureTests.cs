@@ -197,6 +197,26 @@ public sealed class UpstreamFailureTests
     }
 
     [Test]
+    public async Task DisposeAsync_AttemptOpenWithARequestInFlight_SettledBeforeTheEndpointStops()
+    {
+        await using var s = await GatewayScenario.StartAsync();
+        s.StandIn.Choose = _ => StandInMode.Hang;
+        var gateway = await s.AttemptAsync("anthropic");
+        var request = AgentClient.AnthropicAsync(gateway, AgentClient.MessagesRequest("hi", stream: true).ToJsonString());
+        Assert.That(await Eventually.TrueAsync(() => s.StandIn.Received.Count == 1, TimeSpan.FromSeconds(20)), Is.True);
+
+        await s.Endpoint.DisposeAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(s.Reservations, Is.Zero);
+            Assert.That(s.EstimatedRows, Is.EqualTo(1));
+        });
+        await request.WaitAsync(TimeSpan.FromSeconds(20));
+        await gateway.StopAsync();
+    }
+
+    [Test]
     public async Task ChatCompletions_ProviderBreakerOpen_503WithRetryAfterAndNothingSent()
     {
         var resilience = new ResilienceOptions { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(30), MaxRetryAttempts = 1, AttemptTimeout = TimeSpan.FromSeconds(20) };
