@@ -1,3 +1,4 @@
+using Autopack.Api.Backup;
 using Autopack.Api.Breakers;
 using Autopack.Api.Dashboard;
 using Autopack.Api.Errors;
@@ -11,7 +12,6 @@ using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
 using Autopack.Domain.Settings;
-using Autopack.Storage.Backup;
 using Autopack.Storage.Configuration;
 using Serilog;
 

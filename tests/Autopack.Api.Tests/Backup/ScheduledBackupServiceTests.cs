@@ -1,4 +1,5 @@
 using Autopack.Domain.Settings;
+using Autopack.Api.Backup;
 using Autopack.Storage.Backup;
 using Autopack.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Autopack.Storage.Tests.Backup;
+namespace Autopack.Api.Tests.Backup;
 
 public sealed class ScheduledBackupServiceTests
 {

@@ -1,7 +1,8 @@
 using Autopack.Domain.Settings;
+using Autopack.Storage.Backup;
 using Cronos;
 
-namespace Autopack.Storage.Backup;
+namespace Autopack.Api.Backup;
 
 /// <summary>
 /// What the server's scheduled backups need: the cron schedule (AUTOPACK_BACKUP_CRON, evaluated in the machine's

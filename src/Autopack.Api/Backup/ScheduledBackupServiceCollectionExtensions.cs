@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
-namespace Autopack.Storage.Backup;
+namespace Autopack.Api.Backup;
 
 /// <summary>Registers <see cref="ScheduledBackupService"/>, which backs up when AUTOPACK_BACKUP_CRON is set (the API server calls this).</summary>
 public static class ScheduledBackupServiceCollectionExtensions

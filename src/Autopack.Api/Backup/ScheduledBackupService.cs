@@ -1,8 +1,9 @@
+using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Autopack.Storage.Backup;
+namespace Autopack.Api.Backup;
 
 /// <summary>
 /// Takes a backup into the backup folder at each occurrence of the cron schedule, then prunes the folder. One

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace Autopack.Storage.Tests.Backup;
+namespace Autopack.Api.Tests.Backup;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> that counts the timers created on it, so a test can wait until a service is
