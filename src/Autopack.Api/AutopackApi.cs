@@ -11,8 +11,7 @@ using Autopack.Api.Phases;
 using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
-using Autopack.Domain.Settings;
-using Autopack.Storage.Configuration;
+using Autopack.Domain.Budgets;
 using Serilog;
 
 namespace Autopack.Api;
@@ -45,7 +44,8 @@ public static class AutopackApi
         var app = builder.Build();
 
         // A bad setting or an unsafe bind stops start-up here, naming the setting.
-        BindGuard.Ensure(app.Services.GetRequiredService<AutopackSettings>());
+        app.Services.GetRequiredService<BudgetSettings>();
+        BindGuard.Ensure(app.Services.GetRequiredService<ApiSettings>());
         app.WarnIfLogFileUnusable();
 
         app.UseAutopackPipeline();
@@ -74,7 +74,7 @@ public static class AutopackApi
         app.UseSerilogRequestLogging(options =>
         {
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-            options.GetLevel = RequestLogLevels.For(app.Services.GetRequiredService<AutopackSettings>());
+            options.GetLevel = RequestLogLevels.For(app.Services.GetRequiredService<ApiSettings>());
         });
         app.UseRouting();
         app.UseApiHttpMetrics();

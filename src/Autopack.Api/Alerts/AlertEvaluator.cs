@@ -1,6 +1,6 @@
 using System.Globalization;
 using Autopack.Api.Database;
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Database;
 using Microsoft.Data.Sqlite;
 
@@ -12,7 +12,7 @@ namespace Autopack.Api.Alerts;
 /// query over indexes; tokens used come from the trigger-kept budget_totals (a primary-key lookup per active run
 /// and phase), never from summing usage rows.
 /// </summary>
-public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, AutopackSettings settings, TimeProvider time)
+public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, StorageSettings storage, TimeProvider time)
 {
     public const int UsagePercent = 80;
 
@@ -122,7 +122,7 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
             SELECT run_id, pid, host, heartbeat_at FROM executor_leases
             WHERE heartbeat_at < $threshold ORDER BY heartbeat_at LIMIT {MaxListed}
             """;
-        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(settings.LeaseStaleSeconds)));
+        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -134,7 +134,7 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
                 runId,
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"executor of run {runId} (pid {reader.GetInt64(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {settings.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
+                    $"executor of run {runId} (pid {reader.GetInt64(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {storage.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
         }
     }
 }

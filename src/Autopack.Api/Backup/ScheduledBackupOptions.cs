@@ -1,4 +1,6 @@
+using Autopack.Api.Hosting;
 using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Backup;
 using Cronos;
 
@@ -18,21 +20,18 @@ public sealed record ScheduledBackupOptions(
     RetentionPolicy Retention)
 {
     /// <summary>The options the settings ask for, paths resolved against <paramref name="workingDirectory"/>; null when no schedule is set.</summary>
-    public static ScheduledBackupOptions? FromSettings(AutopackSettings settings, string workingDirectory)
+    public static ScheduledBackupOptions? FromSettings(ApiSettings settings, StorageSettings storage, string workingDirectory)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(storage);
         if (settings.BackupCron is not { } cron)
         {
             return null;
         }
 
+        var paths = storage.ResolvedAgainst(workingDirectory);
         return new ScheduledBackupOptions(
-            ParseCron(cron),
-            Path.GetFullPath(settings.BackupDirectory, workingDirectory),
-            Path.GetFullPath(settings.DatabasePath, workingDirectory),
-            Path.GetFullPath(settings.RunsDirectory, workingDirectory),
-            Path.GetFullPath(settings.BuildHistoryPath, workingDirectory),
-            new RetentionPolicy());
+            ParseCron(cron), paths.BackupDirectory, paths.DatabasePath, paths.RunsDirectory, paths.BuildHistoryPath, new RetentionPolicy());
     }
 
     /// <summary>Five fields as in crontab (<c>0 2 * * *</c>), or six with seconds first; a bad one names the setting.</summary>

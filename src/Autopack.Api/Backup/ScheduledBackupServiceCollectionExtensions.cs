@@ -1,4 +1,6 @@
+using Autopack.Api.Hosting;
 using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -9,15 +11,16 @@ namespace Autopack.Api.Backup;
 public static class ScheduledBackupServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds scheduled backups when <see cref="AutopackSettings.BackupCron"/> is set; does nothing otherwise. A bad
+    /// Adds scheduled backups when <see cref="ApiSettings.BackupCron"/> is set; does nothing otherwise. A bad
     /// cron expression throws <see cref="SettingsException"/> naming AUTOPACK_BACKUP_CRON, so start-up stops with it.
     /// Relative paths in the settings are resolved against <paramref name="workingDirectory"/> (default: the
     /// current directory).
     /// </summary>
-    public static IServiceCollection AddScheduledBackups(this IServiceCollection services, AutopackSettings settings, string? workingDirectory = null)
+    public static IServiceCollection AddScheduledBackups(
+        this IServiceCollection services, ApiSettings settings, StorageSettings storage, string? workingDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = ScheduledBackupOptions.FromSettings(settings, workingDirectory ?? Directory.GetCurrentDirectory());
+        var options = ScheduledBackupOptions.FromSettings(settings, storage, workingDirectory ?? Directory.GetCurrentDirectory());
         if (options is null)
         {
             return services;
@@ -30,7 +33,7 @@ public static class ScheduledBackupServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The same, for a host whose <see cref="AutopackSettings"/> are a service resolved when the host starts: the
+    /// The same, for a host whose <see cref="ApiSettings"/> and <see cref="StorageSettings"/> are services resolved when the host starts: the
     /// schedule is read then, and a bad one stops the start with a <see cref="SettingsException"/>.
     /// </summary>
     public static IServiceCollection AddScheduledBackups(this IServiceCollection services, string workingDirectory)
@@ -39,7 +42,7 @@ public static class ScheduledBackupServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(workingDirectory);
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService(sp => new ScheduledBackupService(
-            ScheduledBackupOptions.FromSettings(sp.GetRequiredService<AutopackSettings>(), workingDirectory),
+            ScheduledBackupOptions.FromSettings(sp.GetRequiredService<ApiSettings>(), sp.GetRequiredService<StorageSettings>(), workingDirectory),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ScheduledBackupService>>()));
         return services;

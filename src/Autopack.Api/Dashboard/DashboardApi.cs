@@ -7,7 +7,7 @@ using Autopack.Api.Hosting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
@@ -88,7 +88,7 @@ public static class DashboardApi
         ExecutorLeases leases,
         AlertEvaluator alerts,
         ApiKeyVerifier apiKey,
-        AutopackSettings settings,
+        StorageSettings storage,
         TimeProvider time,
         string? status,
         string? limit,
@@ -109,7 +109,7 @@ public static class DashboardApi
         var runs = (await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false)).Select(RunView.From).ToList();
         IReadOnlyList<BreakerView> breakerViews = (await breakers.ListAsync(cancellationToken).ConfigureAwait(false)).Select(BreakerView.From).ToList();
         IReadOnlyList<ExecutorView> executors = (await leases.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Select(l => ExecutorView.From(l, now, settings.LeaseStaleSeconds)).ToList();
+            .Select(l => ExecutorView.From(l, now, storage.LeaseStaleSeconds)).ToList();
         var active = await alerts.EvaluateAsync(databaseMigrated: true, cancellationToken).ConfigureAwait(false);
         var events = await EventPages.ReadAsync(database, null, null, RecentEventsOnSummary, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new DashboardSummaryView(
@@ -132,7 +132,7 @@ public static class DashboardApi
         ExecutorLeases leases,
         AlertEvaluator alerts,
         ApiKeyVerifier apiKey,
-        AutopackSettings settings,
+        StorageSettings storage,
         RuntimeFolder runtime,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -151,7 +151,7 @@ public static class DashboardApi
             .Where(p => p.Attempts.Count > 0)
             .ToList();
         return TypedResults.Ok(new DashboardRunView(
-            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, settings.LeaseStaleSeconds), runAlerts, events, attempts));
+            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, storage.LeaseStaleSeconds), runAlerts, events, attempts));
     }
 
     /// <remarks>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</remarks>

@@ -2,7 +2,7 @@ using Autopack.Api.Alerts;
 using Autopack.Api.Database;
 using Autopack.Api.RateLimiting;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Database;
 using Microsoft.Data.Sqlite;
 using Prometheus;
@@ -21,7 +21,7 @@ public sealed class MetricsCollector(
     AlertEvaluator alerts,
     ServerErrorWindow serverErrors,
     ClientPartitions partitions,
-    AutopackSettings settings,
+    StorageSettings storage,
     TimeProvider time,
     ILogger<MetricsCollector> logger)
 {
@@ -141,7 +141,7 @@ public sealed class MetricsCollector(
         metrics.OldestQueuedPhaseAge.Set(oldest is string text ? Math.Max(0, (now.UtcDateTime - DbTime.FromText(text)).TotalSeconds) : 0);
 
         command.CommandText = "SELECT count(*), coalesce(sum(heartbeat_at < $threshold), 0) FROM executor_leases";
-        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(settings.LeaseStaleSeconds)));
+        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

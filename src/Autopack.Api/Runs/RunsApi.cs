@@ -5,7 +5,7 @@ using Autopack.Api.Hosting;
 using Autopack.Api.Runs.Plan;
 using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Autopack.Workspace.Git;
@@ -57,12 +57,12 @@ public static class RunsApi
     /// so every refusal names its field and the CLI refuses the same plans in the same words.
     /// </remarks>
     public static async Task<Created<RunDetailView>> CreateRun(
-        HttpRequest request, RunStore store, RunDetailReader details, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
+        HttpRequest request, RunStore store, RunDetailReader details, BudgetSettings budget, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonBytesAsync(request, cancellationToken).ConfigureAwait(false);
         var plan = PlanParser.Parse(body);
         var origin = await PlanWorkspace.ResolveAsync(plan, git, paths.WorkingDirectory, cancellationToken).ConfigureAwait(false);
-        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
+        var runId = await store.CreateAsync(plan, new CapDefaults(budget.RunTokenCap, budget.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
         var view = RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false));
         return TypedResults.Created($"/runs/{Uri.EscapeDataString(runId)}", view);
     }

@@ -10,7 +10,7 @@ public static class ControlFileCommand
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(command);
-        var result = await new ControlRequests(ctx.MigratedDatabase(), ctx.Runtime, TimeProvider.System, ctx.Settings)
+        var result = await new ControlRequests(ctx.MigratedDatabase(), ctx.Runtime, TimeProvider.System, ctx.Storage)
             .RequestAsync(command, ControlSource.Cli, cancellationToken).ConfigureAwait(false);
         if (result.AlreadyEnded is { } ended)
         {

@@ -1,7 +1,7 @@
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Executor.Control;
 using Autopack.Executor.Hosting;
+using Autopack.Storage;
 using Autopack.Storage.Budgets;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Leases;
@@ -32,7 +32,7 @@ public sealed class RunDriver(
     ExecutorIdentity identity,
     RuntimeFolder runtime,
     ExecutorOutcome outcome,
-    AutopackSettings settings,
+    StorageSettings settings,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<RunDriver> logger) : BackgroundService

@@ -1,7 +1,6 @@
 using Anthropic;
 using Anthropic.Core;
 using Anthropic.Exceptions;
-using Autopack.Domain.Settings;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -44,7 +43,7 @@ public sealed class AnthropicMessagesProvider : ILlmProvider
 
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
-    public AnthropicMessagesProvider(HttpClient client, AutopackSettings settings)
+    public AnthropicMessagesProvider(HttpClient client, LlmSettings settings)
         : this(client, settings?.AnthropicModel ?? throw new ArgumentNullException(nameof(settings)), settings.AnthropicApiKey)
     {
     }

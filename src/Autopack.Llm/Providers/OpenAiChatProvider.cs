@@ -1,6 +1,5 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using Autopack.Domain.Settings;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
@@ -46,7 +45,7 @@ public sealed class OpenAiChatProvider : ILlmProvider
 
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
-    public OpenAiChatProvider(HttpClient client, AutopackSettings settings, TimeProvider time)
+    public OpenAiChatProvider(HttpClient client, LlmSettings settings, TimeProvider time)
         : this(client, settings?.OpenAiModel ?? throw new ArgumentNullException(nameof(settings)), settings.OpenAiApiKey, time)
     {
     }

@@ -1,5 +1,4 @@
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Leases;
@@ -15,7 +14,7 @@ namespace Autopack.Storage.Runtime;
 /// file as an operator's echo would. An abort for a QUEUED or PAUSED run that no live executor holds ends the run
 /// ABORTED here and now: there is no executor to act on it.
 /// </summary>
-public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runtime, TimeProvider time, AutopackSettings settings)
+public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runtime, TimeProvider time, StorageSettings settings)
 {
     /// <exception cref="NotFoundException">the run (stop, abort) or phase (timeout) does not exist.</exception>
     public async Task<ControlRequestResult> RequestAsync(ControlCommand command, ControlSource source, CancellationToken cancellationToken = default)

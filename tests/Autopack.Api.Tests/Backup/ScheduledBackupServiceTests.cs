@@ -1,5 +1,7 @@
 using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Api.Backup;
+using Autopack.Api.Hosting;
 using Autopack.Storage.Backup;
 using Autopack.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,7 +70,7 @@ public sealed class ScheduledBackupServiceTests
     [Test]
     public void AddScheduledBackups_CronSet_RegistersTheHostedService()
     {
-        var services = new ServiceCollection().AddScheduledBackups(new AutopackSettings { BackupCron = "0 2 * * *" }, "/srv/autopack");
+        var services = new ServiceCollection().AddScheduledBackups(new ApiSettings { BackupCron = "0 2 * * *" }, new StorageSettings(), "/srv/autopack");
 
         var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).Select(d => d.ImplementationType);
         var options = (ScheduledBackupOptions)services.Single(d => d.ServiceType == typeof(ScheduledBackupOptions)).ImplementationInstance!;
@@ -80,7 +82,7 @@ public sealed class ScheduledBackupServiceTests
     [Test]
     public void AddScheduledBackups_NoCron_RegistersNothing()
     {
-        var services = new ServiceCollection().AddScheduledBackups(new AutopackSettings());
+        var services = new ServiceCollection().AddScheduledBackups(new ApiSettings(), new StorageSettings());
 
         Assert.That(services, Is.Empty);
     }
@@ -89,9 +91,9 @@ public sealed class ScheduledBackupServiceTests
     public async Task AddScheduledBackups_SettingsFromTheContainer_ReadsTheScheduleWhenResolved()
     {
         using var folder = new TempDirectory("autopack-scheduled");
-        var scheduled = Container(new AutopackSettings { BackupCron = "0 2 * * *" }, folder.Path);
-        var unscheduled = Container(new AutopackSettings(), folder.Path);
-        var broken = Container(new AutopackSettings { BackupCron = "at two" }, folder.Path);
+        var scheduled = Container(new ApiSettings { BackupCron = "0 2 * * *" }, folder.Path);
+        var unscheduled = Container(new ApiSettings(), folder.Path);
+        var broken = Container(new ApiSettings { BackupCron = "at two" }, folder.Path);
 
         var service = (ScheduledBackupService)scheduled.GetServices<IHostedService>().Single();
         var idle = (ScheduledBackupService)unscheduled.GetServices<IHostedService>().Single();
@@ -109,7 +111,7 @@ public sealed class ScheduledBackupServiceTests
     [TestCase("61 2 * * *")]
     public void AddScheduledBackups_BadCron_StopsStartUpNamingTheSetting(string cron)
     {
-        var failure = Assert.Throws<SettingsException>(() => new ServiceCollection().AddScheduledBackups(new AutopackSettings { BackupCron = cron }));
+        var failure = Assert.Throws<SettingsException>(() => new ServiceCollection().AddScheduledBackups(new ApiSettings { BackupCron = cron }, new StorageSettings()));
 
         Assert.That(failure!.Setting, Is.EqualTo("AUTOPACK_BACKUP_CRON"));
     }
@@ -122,9 +124,10 @@ public sealed class ScheduledBackupServiceTests
         Assert.That(cron.GetNextOccurrence(new DateTime(2026, 11, 25, 0, 0, 0, DateTimeKind.Utc)), Is.EqualTo(new DateTime(2026, 11, 25, 2, 0, 30, DateTimeKind.Utc)));
     }
 
-    private static ServiceProvider Container(AutopackSettings settings, string workingDirectory) =>
+    private static ServiceProvider Container(ApiSettings settings, string workingDirectory) =>
         new ServiceCollection()
             .AddSingleton(settings)
+            .AddSingleton(new StorageSettings())
             .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
             .AddScheduledBackups(workingDirectory)
             .BuildServiceProvider();

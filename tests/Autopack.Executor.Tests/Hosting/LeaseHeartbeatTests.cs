@@ -177,7 +177,7 @@ public sealed class LeaseHeartbeatTests
             var settings = scenario.Settings();
             var identity = ExecutorIdentity.ForCurrentProcess(runId);
             var leases = new ExecutorLeases(scenario.Db.Database, time);
-            var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.LeaseStaleSeconds));
+            var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.Storage.LeaseStaleSeconds));
             Assert.That(lease.Acquired, Is.True);
 
             var pipelines = new ProviderPipelines(["flaky"], TripFast, time);

@@ -19,7 +19,7 @@ public class StoredControlRequestTests
 
         // The stop was stored a minute before the run became PAUSED (its executor ended before it read the row).
         var earlier = new FakeTimeProvider(TimeProvider.System.GetUtcNow().AddMinutes(-1));
-        var requests = new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), earlier, s.Settings());
+        var requests = new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), earlier, s.Settings().Storage);
         await requests.RequestAsync(new ControlCommand(ControlKind.Stop, runId), ControlSource.Cli);
         File.Delete(Path.Combine(s.RunsDirectory, ".stop_executor"));
         await states.TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator");
@@ -41,7 +41,7 @@ public class StoredControlRequestTests
         await states.TransitionRunAsync(runId, RunStatus.Executing);
         var earlier = new FakeTimeProvider(TimeProvider.System.GetUtcNow().AddMinutes(-1));
         await new RunStateWriter(s.Db.Database, earlier).TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator");
-        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings())
+        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings().Storage)
             .RequestAsync(new ControlCommand(ControlKind.Stop, runId), ControlSource.Api);
 
         var outcome = await s.ExecuteInProcessAsync(runId);
@@ -60,7 +60,7 @@ public class StoredControlRequestTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("lost-1").Phase("lost-1-a").Build());
         await new RunStateWriter(s.Db.Database, TimeProvider.System).TransitionRunAsync(runId, RunStatus.Executing);
-        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings())
+        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings().Storage)
             .RequestAsync(new ControlCommand(ControlKind.Abort, runId), ControlSource.Cli);
         File.Delete(Path.Combine(s.RunsDirectory, ".abort_run"));
 

@@ -1,5 +1,4 @@
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
@@ -21,7 +20,7 @@ public class ControlRequestsTests
     {
         db = new TestDatabase();
         time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 21, 0, 0, TimeSpan.Zero));
-        requests = new ControlRequests(db.Database, new RuntimeFolder(db.RunsDirectory), time, new AutopackSettings { LeaseStaleSeconds = 15 });
+        requests = new ControlRequests(db.Database, new RuntimeFolder(db.RunsDirectory), time, new StorageSettings { LeaseStaleSeconds = 15 });
         store = new ControlRequestStore(db.Database, time);
         await db.CreateRunAsync(new PlanBuilder("a").Phase("a-p").Build(), time);
         await db.CreateRunAsync(new PlanBuilder("b").Phase("b-p").Build(), time);

@@ -1,12 +1,12 @@
 using Autopack.Domain.Settings;
-using Microsoft.Extensions.Configuration;
 
-namespace Autopack.Storage.Configuration;
+namespace Autopack.Api.Hosting;
 
 /// <summary>
-/// Settings come from autopack.json in the working directory (optional), then environment variables, which win.
-/// Both use the SPEC's names (<c>AUTOPACK_PORT</c>, ...); autopack.json may also hold a
-/// <c>phase_token_cap_multipliers</c> object.
+/// Where settings come from: autopack.json in the working directory (optional), then environment variables, which
+/// win. Both use the SPEC's names (<c>AUTOPACK_PORT</c>, ...); autopack.json may also hold a
+/// <c>phase_token_cap_multipliers</c> object. The server reads its configuration through here, and so does the CLI
+/// for every command (it composes this project), so both see the same values.
 /// </summary>
 public static class AutopackConfiguration
 {
@@ -34,13 +34,14 @@ public static class AutopackConfiguration
         }
     }
 
-    public static AutopackSettings ToAutopackSettings(this IConfiguration configuration)
+    /// <summary>The settings reader over a configuration: variables by name, autopack.json's objects as sections.</summary>
+    public static SettingsReader Reader(this IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection("phase_token_cap_multipliers");
-        var multipliers = section.Exists()
-            ? section.GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal)
-            : null;
-        return AutopackSettings.Load(key => configuration[key], multipliers);
+        return new SettingsReader(key => configuration[key], name =>
+        {
+            var section = configuration.GetSection(name);
+            return section.Exists() ? section.GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal) : null;
+        });
     }
 }

@@ -1,6 +1,7 @@
+using Autopack.Api.Hosting;
 using Autopack.Domain.Settings;
 
-namespace Autopack.Domain.Tests.Settings;
+namespace Autopack.Cli.Tests.Settings;
 
 public class AutopackSettingsTests
 {
@@ -10,7 +11,7 @@ public class AutopackSettingsTests
     private static AutopackSettings Load(IReadOnlyDictionary<string, string?>? section, params (string Name, string Value)[] values)
     {
         var map = values.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
-        return AutopackSettings.Load(name => map.GetValueOrDefault(name), section);
+        return AutopackSettings.Load(new SettingsReader(name => map.GetValueOrDefault(name), name => name == "phase_token_cap_multipliers" ? section : null));
     }
 
     [Test]
@@ -20,23 +21,23 @@ public class AutopackSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(settings.BindAddress, Is.EqualTo("127.0.0.1"));
-            Assert.That(settings.Port, Is.EqualTo(8000));
-            Assert.That(settings.AllowNonLocal, Is.False);
-            Assert.That(settings.ApiKey, Is.Null);
-            Assert.That(settings.RunTokenCap, Is.EqualTo(5_000_000));
-            Assert.That(settings.PhaseTokenCap, Is.EqualTo(500_000));
-            Assert.That(settings.DatabasePath, Is.EqualTo("autopack.db"));
-            Assert.That(settings.RunsDirectory, Is.EqualTo(".autonomous_runs"));
-            Assert.That(settings.OpenAiBaseUrl, Is.EqualTo("https://api.openai.com/v1"));
-            Assert.That(settings.OpenAiModel, Is.EqualTo("gpt-4o-mini"));
-            Assert.That(settings.AnthropicBaseUrl, Is.EqualTo("https://api.anthropic.com"));
-            Assert.That(settings.OfflineLatencyMs, Is.Zero);
-            Assert.That(settings.LogPath, Is.EqualTo(Path.Combine(".autonomous_runs", "autopack.jsonl")));
+            Assert.That(settings.Api.BindAddress, Is.EqualTo("127.0.0.1"));
+            Assert.That(settings.Api.Port, Is.EqualTo(8000));
+            Assert.That(settings.Api.AllowNonLocal, Is.False);
+            Assert.That(settings.Api.ApiKey, Is.Null);
+            Assert.That(settings.Executor.Budget.RunTokenCap, Is.EqualTo(5_000_000));
+            Assert.That(settings.Executor.Budget.PhaseTokenCap, Is.EqualTo(500_000));
+            Assert.That(settings.Executor.Storage.DatabasePath, Is.EqualTo("autopack.db"));
+            Assert.That(settings.Executor.Storage.RunsDirectory, Is.EqualTo(".autonomous_runs"));
+            Assert.That(settings.Executor.Llm.OpenAiBaseUrl, Is.EqualTo("https://api.openai.com/v1"));
+            Assert.That(settings.Executor.Llm.OpenAiModel, Is.EqualTo("gpt-4o-mini"));
+            Assert.That(settings.Executor.Llm.AnthropicBaseUrl, Is.EqualTo("https://api.anthropic.com"));
+            Assert.That(settings.Executor.Llm.OfflineLatencyMs, Is.Zero);
+            Assert.That(settings.Api.LogPath, Is.EqualTo(Path.Combine(".autonomous_runs", "autopack.jsonl")));
             Assert.That(
-                settings.PhaseTokenMultipliers,
+                settings.Executor.Budget.PhaseTokenMultipliers,
                 Is.EquivalentTo(new Dictionary<string, double> { ["research"] = 1.5, ["implementation"] = 1.0, ["verification"] = 0.5, ["audit"] = 0.3 }));
-            Assert.That(settings.BindIsLoopback, Is.True);
+            Assert.That(settings.Api.BindIsLoopback, Is.True);
         });
     }
 
@@ -58,20 +59,20 @@ public class AutopackSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(settings.BindAddress, Is.EqualTo("192.168.1.100"));
-            Assert.That(settings.Port, Is.EqualTo(9001));
-            Assert.That(settings.AllowNonLocal, Is.True);
-            Assert.That(settings.ApiKey, Is.EqualTo("s3cret"));
-            Assert.That(settings.RunTokenCap, Is.EqualTo(10_000_000));
-            Assert.That(settings.PhaseTokenCap, Is.EqualTo(250_000));
-            Assert.That(settings.PhaseCapPolicy.CapFor("research", null), Is.EqualTo(375_000));
-            Assert.That(settings.DatabasePath, Is.EqualTo("/data/a.db"));
-            Assert.That(settings.RunsDirectory, Is.EqualTo("/data/runs"));
-            Assert.That(settings.LogPath, Is.EqualTo(Path.Combine("/data/runs", "autopack.jsonl")), "the log follows the runtime folder");
-            Assert.That(settings.OpenAiBaseUrl, Is.EqualTo("http://127.0.0.1:11434/v1"));
-            Assert.That(settings.OpenAiModel, Is.EqualTo("llama3"));
-            Assert.That(settings.OfflineLatencyMs, Is.EqualTo(250));
-            Assert.That(settings.BindIsLoopback, Is.False);
+            Assert.That(settings.Api.BindAddress, Is.EqualTo("192.168.1.100"));
+            Assert.That(settings.Api.Port, Is.EqualTo(9001));
+            Assert.That(settings.Api.AllowNonLocal, Is.True);
+            Assert.That(settings.Api.ApiKey, Is.EqualTo("s3cret"));
+            Assert.That(settings.Executor.Budget.RunTokenCap, Is.EqualTo(10_000_000));
+            Assert.That(settings.Executor.Budget.PhaseTokenCap, Is.EqualTo(250_000));
+            Assert.That(settings.Executor.Budget.PhaseCapPolicy.CapFor("research", null), Is.EqualTo(375_000));
+            Assert.That(settings.Executor.Storage.DatabasePath, Is.EqualTo("/data/a.db"));
+            Assert.That(settings.Executor.Storage.RunsDirectory, Is.EqualTo("/data/runs"));
+            Assert.That(settings.Api.LogPath, Is.EqualTo(Path.Combine("/data/runs", "autopack.jsonl")), "the log follows the runtime folder");
+            Assert.That(settings.Executor.Llm.OpenAiBaseUrl, Is.EqualTo("http://127.0.0.1:11434/v1"));
+            Assert.That(settings.Executor.Llm.OpenAiModel, Is.EqualTo("llama3"));
+            Assert.That(settings.Executor.Llm.OfflineLatencyMs, Is.EqualTo(250));
+            Assert.That(settings.Api.BindIsLoopback, Is.False);
         });
     }
 
@@ -131,13 +132,13 @@ public class AutopackSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(settings.PhaseTokenMultipliers["research"], Is.EqualTo(2.0));
-            Assert.That(settings.PhaseTokenMultipliers["audit"], Is.EqualTo(0.25));
-            Assert.That(settings.PhaseTokenMultipliers["implementation"], Is.EqualTo(1.0));
-            Assert.That(settings.PhaseTokenMultipliers["verification"], Is.EqualTo(0.5));
-            Assert.That(settings.PhaseCapPolicy.CapFor("research", null), Is.EqualTo(1_000_000));
-            Assert.That(settings.PhaseCapPolicy.CapFor("audit", null), Is.EqualTo(125_000));
-            Assert.That(settings.PhaseCapPolicy.CapFor("other", null), Is.EqualTo(500_000));
+            Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["research"], Is.EqualTo(2.0));
+            Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["audit"], Is.EqualTo(0.25));
+            Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["implementation"], Is.EqualTo(1.0));
+            Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["verification"], Is.EqualTo(0.5));
+            Assert.That(settings.Executor.Budget.PhaseCapPolicy.CapFor("research", null), Is.EqualTo(1_000_000));
+            Assert.That(settings.Executor.Budget.PhaseCapPolicy.CapFor("audit", null), Is.EqualTo(125_000));
+            Assert.That(settings.Executor.Budget.PhaseCapPolicy.CapFor("other", null), Is.EqualTo(500_000));
         });
     }
 
@@ -147,7 +148,7 @@ public class AutopackSettingsTests
         var settings = Load(("AUTOPACK_PHASE_TOKEN_MULTIPLIERS", "research:1.5,implementation:1.0,verification:0.5,audit:0.3"));
 
         Assert.That(
-            settings.PhaseTokenMultipliers,
+            settings.Executor.Budget.PhaseTokenMultipliers,
             Is.EquivalentTo(new Dictionary<string, double> { ["research"] = 1.5, ["implementation"] = 1.0, ["verification"] = 0.5, ["audit"] = 0.3 }));
     }
 
@@ -156,8 +157,8 @@ public class AutopackSettingsTests
     {
         var settings = Load(new Dictionary<string, string?> { ["verification"] = "0.75" });
 
-        Assert.That(settings.PhaseTokenMultipliers["verification"], Is.EqualTo(0.75));
-        Assert.That(settings.PhaseTokenMultipliers["research"], Is.EqualTo(1.5));
+        Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["verification"], Is.EqualTo(0.75));
+        Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["research"], Is.EqualTo(1.5));
     }
 
     [Test]
@@ -165,7 +166,7 @@ public class AutopackSettingsTests
     {
         var settings = Load(new Dictionary<string, string?> { ["research"] = "3" }, ("AUTOPACK_PHASE_TOKEN_MULTIPLIERS", "research:2"));
 
-        Assert.That(settings.PhaseTokenMultipliers["research"], Is.EqualTo(2.0));
+        Assert.That(settings.Executor.Budget.PhaseTokenMultipliers["research"], Is.EqualTo(2.0));
     }
 
     [Test]
@@ -188,8 +189,8 @@ public class AutopackSettingsTests
     [TestCase("10.0.0.1", false)]
     public void BindIsLoopback_Address_TrueOnlyForLoopback(string address, bool loopback)
     {
-        Assert.That(Load(("AUTOPACK_BIND_ADDRESS", address)).BindIsLoopback, Is.EqualTo(loopback));
-        Assert.That(AutopackSettings.IsLoopback(address), Is.EqualTo(loopback));
+        Assert.That(Load(("AUTOPACK_BIND_ADDRESS", address)).Api.BindIsLoopback, Is.EqualTo(loopback));
+        Assert.That(ApiSettings.IsLoopback(address), Is.EqualTo(loopback));
     }
 
     [TestCase("::ffff:127.0.0.1", "127.0.0.1")]
@@ -199,8 +200,8 @@ public class AutopackSettingsTests
     [TestCase("0:0:0:0:0:0:0:1", "::1")]
     public void Load_BindAddress_IsKeptInTheFormASocketListensOn(string given, string expected)
     {
-        Assert.That(Load(("AUTOPACK_BIND_ADDRESS", given)).BindAddress, Is.EqualTo(expected));
-        Assert.That(new AutopackSettings { BindAddress = given }.BindAddress, Is.EqualTo(expected), "however the settings are made");
+        Assert.That(Load(("AUTOPACK_BIND_ADDRESS", given)).Api.BindAddress, Is.EqualTo(expected));
+        Assert.That(new ApiSettings { BindAddress = given }.BindAddress, Is.EqualTo(expected), "however the settings are made");
     }
 
     [TestCase("1", true)]
@@ -208,5 +209,5 @@ public class AutopackSettingsTests
     [TestCase("true", true)]
     [TestCase("", false)]
     public void Load_AllowNonLocal_ReadsFlag(string value, bool expected) =>
-        Assert.That(Load(("AUTOPACK_ALLOW_NON_LOCAL", value)).AllowNonLocal, Is.EqualTo(expected));
+        Assert.That(Load(("AUTOPACK_ALLOW_NON_LOCAL", value)).Api.AllowNonLocal, Is.EqualTo(expected));
 }
