@@ -1,7 +1,7 @@
-using Autopack.Llm;
-using Autopack.Storage;
 using Autopack.Domain.Budgets;
 using Autopack.Executor.Hosting;
+using Autopack.Llm;
+using Autopack.Storage;
 using Autopack.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

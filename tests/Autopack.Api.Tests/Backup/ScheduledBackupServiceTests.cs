@@ -1,7 +1,7 @@
-using Autopack.Domain.Settings;
-using Autopack.Storage;
 using Autopack.Api.Backup;
 using Autopack.Api.Hosting;
+using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Backup;
 using Autopack.Testing;
 using Microsoft.Extensions.DependencyInjection;

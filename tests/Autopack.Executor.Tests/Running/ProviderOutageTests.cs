@@ -1,5 +1,5 @@
-using Autopack.Llm;
 using Autopack.Executor.Tests.Support;
+using Autopack.Llm;
 using Autopack.Testing;
 
 namespace Autopack.Executor.Tests.Running;
