@@ -1,3 +1,4 @@
+using Autopack.Api.Control;
 using Autopack.Domain.Budgets;
 using Autopack.Domain.Settings;
 using Autopack.Storage;
@@ -27,6 +28,7 @@ public static class SettingsServiceCollectionExtensions
         services.AddAutopackStorage(sp => sp.GetRequiredService<InstallationPaths>().DatabasePath);
         services.AddSingleton(sp => new RuntimeFolder(sp.GetRequiredService<InstallationPaths>().RunsDirectory));
         services.AddSingleton<ControlRequests>();
+        services.AddSingleton<ControlRequestSender>();
 
         // POST /runs checks a plan's repository and base with git before the run is stored.
         services.AddSingleton<CommandRunner>();

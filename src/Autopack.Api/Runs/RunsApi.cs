@@ -1,4 +1,5 @@
 using System.Globalization;
+using Autopack.Api.Control;
 using Autopack.Api.Database;
 using Autopack.Api.Errors;
 using Autopack.Api.Hosting;
@@ -100,23 +101,24 @@ public static class RunsApi
         TypedResults.Ok(UsageView.From(await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false)));
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> StopRun(
-        [FromRoute(Name = "run_id")] string runId, ControlRequests requests, CancellationToken cancellationToken) =>
-        RequestControlAsync(requests, new ControlCommand(ControlKind.Stop, runId), cancellationToken);
+        [FromRoute(Name = "run_id")] string runId, ControlRequestSender sender, CancellationToken cancellationToken) =>
+        RequestControlAsync(sender, new ControlCommand(ControlKind.Stop, runId), cancellationToken);
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> AbortRun(
-        [FromRoute(Name = "run_id")] string runId, ControlRequests requests, CancellationToken cancellationToken) =>
-        RequestControlAsync(requests, new ControlCommand(ControlKind.Abort, runId), cancellationToken);
+        [FromRoute(Name = "run_id")] string runId, ControlRequestSender sender, CancellationToken cancellationToken) =>
+        RequestControlAsync(sender, new ControlCommand(ControlKind.Abort, runId), cancellationToken);
 
     /// <summary>
     /// Stores the request for the run and writes the control file an operator would write with echo (atomically,
-    /// through <see cref="ControlRequests"/>): 202, since the executor acts on it; 200 with the run's new status when
+    /// through <see cref="ControlRequestSender"/>): 202, since the executor acts on it; 200 with the run's new status when
     /// an abort ended a run that no executor held at once; 409 when the run or phase already ended.
     /// </summary>
     public static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> RequestControlAsync(
-        ControlRequests requests, ControlCommand command, CancellationToken cancellationToken)
+        ControlRequestSender sender, ControlCommand command, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(requests);
-        var result = await requests.RequestAsync(command, ControlSource.Api, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(sender);
+        var sent = await sender.SendAsync(command, ControlSource.Api, cancellationToken).ConfigureAwait(false);
+        var result = sent.Request;
         var isPhase = command.Kind == ControlKind.Timeout;
         if (result.AlreadyEnded is { } ended)
         {
@@ -126,6 +128,6 @@ public static class RunsApi
 
         var location = $"/runs/{Uri.EscapeDataString(result.RunId)}" + (isPhase ? "/phases" : string.Empty);
         return TypedResults.Accepted(location, new ControlAccepted(
-            ControlCommand.WordOf(command.Kind), command.TargetId, result.FilePath, command.Content, result.RequestId, result.EndedNow ? "ABORTED" : null));
+            ControlCommand.WordOf(command.Kind), command.TargetId, sent.FilePath, command.Content, result.RequestId, result.EndedNow ? "ABORTED" : null));
     }
 }

@@ -8,13 +8,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Autopack.Storage.Runtime;
 
 /// <summary>
-/// What `autopack runs stop|abort`, `autopack phases timeout` and the API's control endpoints do: refuse an unknown
-/// or already-ended run or phase; otherwise store the request in <c>control_requests</c> (in the same transaction
-/// as the "has it ended?" check, so a request for another run never overwrites it) and then write the control
-/// file as an operator's echo would. An abort for a QUEUED or PAUSED run that no live executor holds ends the run
-/// ABORTED here and now: there is no executor to act on it.
+/// The stored half of `autopack runs stop|abort`, `autopack phases timeout` and the API's control endpoints: refuse an
+/// unknown or already-ended run or phase; otherwise store the request in <c>control_requests</c> (in the same
+/// transaction as the "has it ended?" check, so a request for another run never overwrites it). An abort for a
+/// QUEUED or PAUSED run that no live executor holds ends the run ABORTED here and now: there is no executor to act
+/// on it. The control file the callers then write is theirs (the Api's <c>ControlRequestSender</c>): this class
+/// touches only the database.
 /// </summary>
-public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runtime, TimeProvider time, StorageSettings settings)
+public sealed class ControlRequests(SqliteDatabase database, TimeProvider time, StorageSettings settings)
 {
     /// <exception cref="NotFoundException">the run (stop, abort) or phase (timeout) does not exist.</exception>
     public async Task<ControlRequestResult> RequestAsync(ControlCommand command, ControlSource source, CancellationToken cancellationToken = default)
@@ -34,7 +35,7 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
             (runId, status) = (phase.RunId, phase.Status.ToName());
             if (PhaseTransitions.IsTerminal(phase.Status))
             {
-                return new ControlRequestResult(command, runId, null, $"phase {command.TargetId} already ended ({status})");
+                return new ControlRequestResult(command, runId, $"phase {command.TargetId} already ended ({status})");
             }
         }
         else
@@ -44,7 +45,7 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
             (runId, status) = (run.RunId, run.Status.ToName());
             if (RunTransitions.IsTerminal(run.Status))
             {
-                return new ControlRequestResult(command, runId, null, $"run {command.TargetId} already ended ({status})");
+                return new ControlRequestResult(command, runId, $"run {command.TargetId} already ended ({status})");
             }
         }
 
@@ -68,10 +69,7 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-
-        // The file is written after the commit, so an executor that sees it can always see its row too.
-        var path = endedNow ? null : runtime.WriteControlFile(command);
-        return new ControlRequestResult(command, runId, path, null, request.Id, endedNow);
+        return new ControlRequestResult(command, runId, null, request.Id, endedNow);
     }
 
     public static string Name(ControlSource source) => source switch
