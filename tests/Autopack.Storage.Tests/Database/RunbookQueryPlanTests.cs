@@ -1,6 +1,5 @@
 using Autopack.Storage.Budgets;
 using Autopack.Storage.Runs;
-using Autopack.Storage.Tests.Runbook;
 using Autopack.Testing;
 
 namespace Autopack.Storage.Tests.Database;

@@ -6,7 +6,7 @@ using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
 using Autopack.Testing;
 
-namespace Autopack.Storage.Tests.Runbook;
+namespace Autopack.Cli.Tests.Runbook;
 
 /// <summary>
 /// The runbook's sqlite3 commands, run as an operator runs them: the real sqlite3 binary, in the folder of a database

@@ -1,10 +1,10 @@
-namespace Autopack.Storage.Tests.Runbook;
+namespace Autopack.Testing;
 
 /// <summary>
 /// The sqlite3 commands of the operator runbook (shared/RUNBOOK.seed.md), copied verbatim: the SQL between the
 /// double quotes of <c>sqlite3 autopack.db "..."</c>. <c>&lt;run-id&gt;</c> is replaced by a real run id.
 /// </summary>
-internal static class RunbookQueries
+public static class RunbookQueries
 {
     public const string RunIdPlaceholder = "<run-id>";
 
