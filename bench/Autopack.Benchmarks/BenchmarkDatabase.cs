@@ -32,9 +32,9 @@ public sealed class BenchmarkDatabase : IDisposable
     {
         var db = new BenchmarkDatabase(phaseCount);
         var phases = db.PhaseIds
-            .Select(id => new PhasePlan(id, id, $"goal of {id}", "implementation", null, 3, 1_000_000_000_000, "offline", null, null, 0))
+            .Select(id => new PhasePlan(id, id, "implementation", TokenCap: 1_000_000_000_000) { Goal = $"goal of {id}" })
             .ToList();
-        var plan = new RunPlan(RunId, "benchmark the ledger", 1_000_000_000_000_000, [new TierPlan("tier-1", phases)]);
+        var plan = new RunPlan { RunId = RunId, Goal = "benchmark the ledger", TokenCap = 1_000_000_000_000_000, Tiers = [new TierPlan { Name = "tier-1", Phases = phases }] };
         new RunStore(db.Database, TimeProvider.System)
             .CreateAsync(plan, new CapDefaults(5_000_000, new PhaseCapPolicy(500_000, PhaseCapPolicy.DefaultMultipliers)))
             .GetAwaiter().GetResult();

@@ -3,7 +3,6 @@ using Autopack.Api.Control;
 using Autopack.Api.Database;
 using Autopack.Api.Errors;
 using Autopack.Api.Hosting;
-using Autopack.Api.Runs.Plan;
 using Autopack.Domain.Budgets;
 using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
@@ -29,7 +28,7 @@ public static class RunsApi
         // Full paths under an unprefixed group: a "/runs" prefix would make the list's route "/runs/" in metrics.
         var group = app.MapGroup(string.Empty).WithTags("Runs").RequireMigratedDatabase();
         group.MapPost("/runs", CreateRun).WithName("CreateRun").WithSummary("Create a run from a plan")
-            .Accepts<PlanDocument>("application/json")
+            .Accepts<RunPlan>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

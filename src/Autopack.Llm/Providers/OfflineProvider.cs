@@ -65,7 +65,7 @@ public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency
         return new FunctionCallContent(callId, "finish", new Dictionary<string, object?> { ["summary"] = summary });
     }
 
-    private static FunctionCallContent EditCall(string callId, OfflineEdit edit) => edit.IsWrite
+    private static FunctionCallContent EditCall(string callId, OfflineEdit edit) => edit.IsWrite()
         ? new FunctionCallContent(callId, "write_file", new Dictionary<string, object?> { ["path"] = edit.Path, ["content"] = edit.Content })
         : new FunctionCallContent(callId, "replace_in_file", new Dictionary<string, object?> { ["path"] = edit.Path, ["old"] = edit.Old ?? "", ["new"] = edit.New ?? "" });
 
