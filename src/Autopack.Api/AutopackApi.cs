@@ -38,7 +38,6 @@ public static class AutopackApi
             .AddApiKeyCheck()
             .AddClientRateLimiting()
             .AddApiMonitoring()
-            .AddSingleton<RunCounts>()
             .AddApiDocument();
 
         var app = builder.Build();

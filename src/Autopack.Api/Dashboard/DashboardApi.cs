@@ -99,14 +99,14 @@ public static class DashboardApi
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (RunsPageQuery.Parse(status, limit, offset, DefaultRunsPerPage, errors) is not { } query)
         {
-            return Invalid(errors);
+            return ApiProblems.InvalidQuery(errors);
         }
 
         var (filter, limitValue, offsetValue) = query;
         var now = time.GetUtcNow().UtcDateTime;
-        var statusCounts = await RunStatusCounts.ReadAsync(database, cancellationToken).ConfigureAwait(false);
-        var total = filter is { } f ? statusCounts.GetValueOrDefault(f.ToName()) : statusCounts.Values.Sum();
-        var runs = (await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false)).Select(RunView.From).ToList();
+        var statusCounts = await StatusCounts.RunsAsync(database, cancellationToken).ConfigureAwait(false);
+        var total = StatusCounts.Matching(statusCounts, filter);
+        var runs = await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<BreakerView> breakerViews = (await breakers.ListAsync(cancellationToken).ConfigureAwait(false)).Select(BreakerView.From).ToList();
         IReadOnlyList<ExecutorView> executors = (await leases.ListAsync(cancellationToken).ConfigureAwait(false))
             .Select(l => ExecutorView.From(l, now, storage.LeaseStaleSeconds)).ToList();
@@ -163,7 +163,7 @@ public static class DashboardApi
         var count = QueryNumber.Parse(limit, "limit", 1, EventPages.MaxLimit, errors) ?? EventPages.DefaultLimit;
         if (errors.Count > 0)
         {
-            return Invalid(errors);
+            return ApiProblems.InvalidQuery(errors);
         }
 
         var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
@@ -185,7 +185,7 @@ public static class DashboardApi
         {
             if (runId is null)
             {
-                return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["run_id"] = ["is required with window=run"] });
+                return ApiProblems.InvalidQuery(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["run_id"] = ["is required with window=run"] });
             }
 
             var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
@@ -203,7 +203,7 @@ public static class DashboardApi
         else
         {
             var allowed = string.Join(", ", UsageTimeline.Windows.Keys.Append(UsageTimeline.RunWindow));
-            return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["window"] = [$"'{name}' is not a window ({allowed})"] });
+            return ApiProblems.InvalidQuery(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["window"] = [$"'{name}' is not a window ({allowed})"] });
         }
 
         return TypedResults.Ok(await UsageTimeline.ReadAsync(database, name, runId, from, to, cancellationToken).ConfigureAwait(false));
@@ -238,6 +238,4 @@ public static class DashboardApi
         return TypedResults.Bytes(asset.Content, asset.ContentType, entityTag: new EntityTagHeaderValue(asset.ETag));
     }
 
-    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
 }

@@ -37,8 +37,8 @@ public sealed class MetricsCollector(
             try
             {
                 await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await CountByStatusAsync(connection, "runs", metrics.Runs, StatusNames.AllRunNames, cancellationToken).ConfigureAwait(false);
-                await CountByStatusAsync(connection, "phases", metrics.Phases, StatusNames.AllPhaseNames, cancellationToken).ConfigureAwait(false);
+                Set(metrics.Runs, await StatusCounts.RunsAsync(connection, cancellationToken).ConfigureAwait(false));
+                Set(metrics.Phases, await StatusCounts.PhasesAsync(connection, cancellationToken).ConfigureAwait(false));
                 await CollectTokensAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectBreakersAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectQueueAndExecutorsAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -70,17 +70,8 @@ public sealed class MetricsCollector(
         metrics.AlertsActive.Set(active.Count);
     }
 
-    private static async Task CountByStatusAsync(SqliteConnection connection, string table, Gauge gauge, IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
+    private static void Set(Gauge gauge, IReadOnlyDictionary<string, long> counts)
     {
-        var counts = statuses.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT status, count(*) FROM {table} GROUP BY status";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
-        }
-
         foreach (var (status, count) in counts)
         {
             gauge.WithLabels(status).Set(count);
@@ -93,10 +84,10 @@ public sealed class MetricsCollector(
         command.CommandText = "SELECT coalesce(sum(used_tokens), 0) FROM budget_totals WHERE scope = 'run'";
         metrics.TokensUsed.Set(Convert.ToDouble(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture));
 
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT r.run_id, r.token_cap, coalesce(t.used_tokens, 0)
             FROM runs r LEFT JOIN budget_totals t ON t.scope = 'run' AND t.id = r.run_id
-            WHERE r.status IN ('QUEUED', 'EXECUTING', 'PAUSED')
+            WHERE r.status IN {StatusCounts.ActiveRunStatuses}
             """;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

@@ -6,6 +6,7 @@ using Autopack.Api.Hosting;
 using Autopack.Domain.Budgets;
 using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
+using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Autopack.Workspace.Git;
@@ -68,19 +69,18 @@ public static class RunsApi
     }
 
     public static async Task<Results<Ok<RunListView>, ValidationProblem>> ListRuns(
-        RunStore store, RunCounts counts, string? status, string? limit, string? offset, CancellationToken cancellationToken)
+        RunStore store, SqliteDatabase database, string? status, string? limit, string? offset, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (RunsPageQuery.Parse(status, limit, offset, DefaultLimit, errors) is not { } query)
         {
-            return TypedResults.ValidationProblem(
-                errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
+            return ApiProblems.InvalidQuery(errors);
         }
 
         var (filter, limitValue, offsetValue) = query;
         var runs = await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
-        var total = await counts.CountAsync(filter, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new RunListView(runs.Select(RunView.From).ToList(), total, limitValue, offsetValue, filter?.ToName()));
+        var total = StatusCounts.Matching(await StatusCounts.RunsAsync(database, cancellationToken).ConfigureAwait(false), filter);
+        return TypedResults.Ok(new RunListView(runs, total, limitValue, offsetValue, filter?.ToName()));
     }
 
     public static async Task<Ok<RunDetailView>> GetRun(

@@ -28,7 +28,7 @@ public sealed record PhasePlan(
 
     public const int DefaultMaxTurns = 30;
 
-    public const string DefaultProvider = "offline";
+    public const string DefaultProvider = ProviderNames.Offline;
 
     private readonly string? goal;
     private readonly string? provider;

@@ -9,9 +9,6 @@ namespace Autopack.Domain.Plans;
 /// </summary>
 public static class PlanRules
 {
-    /// <summary>The providers a phase may name (a plan's <c>provider</c>; Llm registers a client under each).</summary>
-    public static IReadOnlyList<string> Providers { get; } = ["offline", "openai", "anthropic"];
-
     public static IReadOnlyList<string> Complexities { get; } = ["low", "medium", "high"];
 
     /// <exception cref="PlanValidationException">a value the plan may not hold.</exception>
@@ -68,7 +65,7 @@ public static class PlanRules
     {
         Range(phase.MaxAttempts, $"{path}.max_attempts", 1, 20);
         var provider = Line(phase.Provider, $"{path}.provider", PlanLimits.MaxNameLength);
-        OneOf(provider, $"{path}.provider", Providers);
+        OneOf(provider, $"{path}.provider", ProviderNames.All);
         OneOf(Line(phase.Complexity, $"{path}.complexity", PlanLimits.MaxNameLength), $"{path}.complexity", Complexities);
         Line(Required(phase.PhaseName, $"{path}.phase_name"), $"{path}.phase_name", PlanLimits.MaxNameLength);
         Id(phase.PhaseId, $"{path}.phase_id");

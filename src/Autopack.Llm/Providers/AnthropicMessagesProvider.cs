@@ -1,6 +1,7 @@
 using Anthropic;
 using Anthropic.Core;
 using Anthropic.Exceptions;
+using Autopack.Domain.Plans;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,7 +15,7 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class AnthropicMessagesProvider : ILlmProvider
 {
-    public const string ProviderName = "anthropic";
+    public const string ProviderName = ProviderNames.Anthropic;
 
     /// <summary>Longer than any attempt timeout of the pipeline, which is the one that gives up.</summary>
     private static readonly TimeSpan SdkTimeout = TimeSpan.FromHours(1);

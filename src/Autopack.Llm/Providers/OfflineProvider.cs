@@ -14,7 +14,7 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency, TimeProvider time) : ILlmProvider
 {
-    public const string ProviderName = "offline";
+    public const string ProviderName = ProviderNames.Offline;
 
     public string Name => ProviderName;
 

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using Autopack.Domain.Plans;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
@@ -15,7 +16,7 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class OpenAiChatProvider : ILlmProvider
 {
-    public const string ProviderName = "openai";
+    public const string ProviderName = ProviderNames.OpenAi;
 
     private readonly IChatClient chat;
     private readonly TimeProvider time;

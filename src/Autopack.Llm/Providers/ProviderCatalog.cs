@@ -1,3 +1,5 @@
+using Autopack.Domain.Plans;
+
 namespace Autopack.Llm.Providers;
 
 /// <summary>The providers by name, as plans name them.</summary>
@@ -5,7 +7,8 @@ public sealed class ProviderCatalog(IEnumerable<ILlmProvider> providers)
 {
     private readonly Dictionary<string, ILlmProvider> byName = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
-    public static IReadOnlyList<string> KnownNames { get; } = [OfflineProvider.ProviderName, OpenAiChatProvider.ProviderName, AnthropicMessagesProvider.ProviderName];
+    /// <summary>Every provider a plan may name (<see cref="ProviderNames"/>): one pipeline is built for each.</summary>
+    public static IReadOnlyList<string> KnownNames => ProviderNames.All;
 
     public IReadOnlyCollection<string> Names => byName.Keys;
 

@@ -1,4 +1,5 @@
 using Autopack.Api.Dashboard;
+using Autopack.Api.Database;
 using Autopack.Storage.Runs;
 using Autopack.Testing;
 
@@ -61,7 +62,7 @@ public sealed class DashboardQueryPlanTests
     [Test]
     public void StatusCounts_ReadOnlyTheStatusIndex()
     {
-        Assert.That(Plan(RunStatusCounts.CommandText), Is.EqualTo(new[] { "SCAN runs USING COVERING INDEX ix_runs_status" }));
+        Assert.That(Plan(StatusCounts.RunsCommandText), Is.EqualTo(new[] { "SCAN runs USING COVERING INDEX ix_runs_status" }));
     }
 
     private List<string> Plan(string sql)
