@@ -89,17 +89,6 @@ public sealed class AnthropicMessagesProviderTests
     }
 
     [Test]
-    public void CompleteAsync_NegativeUsage_ThrowsMalformedResponse()
-    {
-        server.Enqueue(ScriptedReply.Json("""{"id":"m","type":"message","role":"assistant","model":"c","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":-3,"output_tokens":1}}"""));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
-
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
-
-        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse));
-    }
-
-    [Test]
     public async Task CompleteAsync_NoApiKey_StillSendsVersionButNoKey()
     {
         server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("ok", 1, 1)));
@@ -113,54 +102,5 @@ public sealed class AnthropicMessagesProviderTests
             Assert.That(server.Received[0].Header("x-api-key"), Is.Null);
             Assert.That(server.Received[0].Header("anthropic-version"), Does.Match(@"^\d{4}-\d\d-\d\d$"));
         });
-    }
-
-    [TestCase(408, ProviderErrorKind.Timeout, true)]
-    [TestCase(429, ProviderErrorKind.RateLimited, true)]
-    [TestCase(500, ProviderErrorKind.ServerError, true)]
-    [TestCase(503, ProviderErrorKind.ServerError, true)]
-    [TestCase(529, ProviderErrorKind.ServerError, true)]
-    [TestCase(401, ProviderErrorKind.ClientError, false)]
-    [TestCase(400, ProviderErrorKind.ClientError, false)]
-    public void CompleteAsync_ErrorStatus_ThrowsClassifiedProviderException(int status, ProviderErrorKind kind, bool transient)
-    {
-        server.Enqueue(ScriptedReply.Error(status, """{"type":"error","error":{"type":"overloaded_error","message":"nope"}}"""));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
-
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(ex!.Kind, Is.EqualTo(kind));
-            Assert.That(ex.IsTransient, Is.EqualTo(transient));
-            Assert.That(ex.StatusCode, Is.EqualTo(status));
-            Assert.That(ex.Provider, Is.EqualTo("anthropic"));
-            Assert.That(ex.Message, Does.Contain($"HTTP {status}").And.Contain("nope"));
-        });
-    }
-
-    [TestCase("<html>502 bad gateway</html>")]
-    [TestCase("""{"id":"m","content":[{"type":"text","text":"hi"}]}""")]
-    [TestCase("""{"id":"m","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":3}}""")]
-    [TestCase("""{"id":"m","content":"hi","usage":{"input_tokens":3,"output_tokens":1}}""")]
-    public void CompleteAsync_MalformedOrIncompleteReply_ThrowsMalformedResponse(string body)
-    {
-        server.Enqueue(ScriptedReply.Json(body));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
-
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
-
-        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse));
-    }
-
-    [Test]
-    public void CompleteAsync_ConnectionRefused_ThrowsNetwork()
-    {
-        using var closed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Autopack.Testing.FreePort.Next()}/") };
-        var provider = new AnthropicMessagesProvider(closed, "claude-test", "ak-test-key");
-
-        var ex = Assert.ThrowsAsync<ProviderException>(() => provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None));
-
-        Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.Network));
     }
 }
