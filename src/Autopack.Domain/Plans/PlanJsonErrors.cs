@@ -53,7 +53,7 @@ internal static class PlanJsonErrors
 
     private static PlanValidationException? Refusal(string field, JsonElement element, JsonTypeInfo type, bool repeated)
     {
-        if (element.ValueKind == JsonValueKind.Object && !element.EnumerateObject().All(HasValidName))
+        if (element.ValueKind == JsonValueKind.Object && !element.EnumerateObject().All(p => IsValidUnicode(() => p.Name)))
         {
             return new PlanValidationException(field, $"has a field name that is not valid Unicode {LoneSurrogate}");
         }
@@ -63,7 +63,7 @@ internal static class PlanJsonErrors
             return new PlanValidationException(field, $"must be {Expected(type)}, not {Describe(element)}");
         }
 
-        if (element.ValueKind == JsonValueKind.String && !IsValidString(element))
+        if (element.ValueKind == JsonValueKind.String && !IsValidUnicode(element.GetString))
         {
             return new PlanValidationException(field, $"is not valid Unicode {LoneSurrogate}");
         }
@@ -116,24 +116,11 @@ internal static class PlanJsonErrors
     };
 
     // JSON's \ud800 escape can name half a surrogate pair, which no UTF-16 or UTF-8 text holds: reading it throws.
-    private static bool IsValidString(JsonElement value)
+    private static bool IsValidUnicode(Func<string?> read)
     {
         try
         {
-            _ = value.GetString();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    private static bool HasValidName(JsonProperty property)
-    {
-        try
-        {
-            _ = property.Name;
+            _ = read();
             return true;
         }
         catch (InvalidOperationException)

@@ -3,41 +3,19 @@ using Autopack.Llm.Tests.Support;
 
 namespace Autopack.Llm.Tests.Providers;
 
-public sealed class AnthropicMessagesProviderTests
+/// <summary>What only this wire format does: the shape of its request, the text of its blocks, its cache tokens (see <see cref="WireFormatProviderTests"/>).</summary>
+public sealed class AnthropicMessagesProviderTests() : WireFormatFixture(WireFormat.Anthropic)
 {
-    private ScriptedProviderServer server = null!;
-    private HttpClient client = null!;
-
-    [SetUp]
-    public async Task StartServer()
-    {
-        server = await ScriptedProviderServer.StartAsync();
-
-        // As in production: the configured base URL has no path and no trailing slash.
-        client = new HttpClient
-        {
-            BaseAddress = LlmServiceCollectionExtensions.WithTrailingSlash(server.BaseAddress.ToString().TrimEnd('/')),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-    }
-
-    [TearDown]
-    public async Task StopServer()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     [Test]
     public async Task CompleteAsync_ValidReply_PostsMessagesWithModelMaxTokensSystemAndApiKeyHeaders()
     {
-        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("done", 42, 7)));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+        Server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("done", 42, 7)));
+        var provider = new AnthropicMessagesProvider(Client, "claude-test", "ak-test-key");
 
         await provider.CompleteAsync(LlmRequest.FromPrompts("auditor", "You are an auditor.", "Review this.", 777), CancellationToken.None);
 
-        Assert.That(server.Received, Has.Count.EqualTo(1));
-        var request = server.Received[0];
+        Assert.That(Server.Received, Has.Count.EqualTo(1));
+        var request = Server.Received[0];
         var messages = request.Body.GetProperty("messages");
         Assert.Multiple(() =>
         {
@@ -65,8 +43,8 @@ public sealed class AnthropicMessagesProviderTests
              "content":[{"type":"text","text":"APPROVED. "},{"type":"tool_use","id":"t","name":"x","input":{}},{"type":"text","text":"Looks good."}],
              "usage":{"input_tokens":900,"output_tokens":12}}
             """;
-        server.Enqueue(ScriptedReply.Json(body));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+        Server.Enqueue(ScriptedReply.Json(body));
+        var provider = new AnthropicMessagesProvider(Client, "claude-test", "ak-test-key");
 
         var response = await provider.CompleteAsync(LlmRequest.FromPrompts("auditor", "s", "u", 100), CancellationToken.None);
 
@@ -76,8 +54,8 @@ public sealed class AnthropicMessagesProviderTests
     [Test]
     public async Task CompleteAsync_ReplyWithCacheTokens_CountsCacheWritesAndReadsAsPrompt()
     {
-        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicToolUseReply("toolu_1", "finish", """{"summary":"done"}""", 100, 12, cacheCreation: 20, cacheRead: 3000)));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", "ak-test-key");
+        Server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicToolUseReply("toolu_1", "finish", """{"summary":"done"}""", 100, 12, cacheCreation: 20, cacheRead: 3000)));
+        var provider = new AnthropicMessagesProvider(Client, "claude-test", "ak-test-key");
 
         var response = await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 100), CancellationToken.None);
 
@@ -91,16 +69,16 @@ public sealed class AnthropicMessagesProviderTests
     [Test]
     public async Task CompleteAsync_NoApiKey_StillSendsVersionButNoKey()
     {
-        server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("ok", 1, 1)));
-        var provider = new AnthropicMessagesProvider(client, "claude-test", apiKey: null);
+        Server.Enqueue(ScriptedReply.Json(WireFormats.AnthropicReply("ok", 1, 1)));
+        var provider = new AnthropicMessagesProvider(Client, "claude-test", apiKey: null);
 
         await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "s", "u", 10), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
-            Assert.That(server.Received[0].Header("Authorization"), Is.Null);
-            Assert.That(server.Received[0].Header("x-api-key"), Is.Null);
-            Assert.That(server.Received[0].Header("anthropic-version"), Does.Match(@"^\d{4}-\d\d-\d\d$"));
+            Assert.That(Server.Received[0].Header("Authorization"), Is.Null);
+            Assert.That(Server.Received[0].Header("x-api-key"), Is.Null);
+            Assert.That(Server.Received[0].Header("anthropic-version"), Does.Match(@"^\d{4}-\d\d-\d\d$"));
         });
     }
 }

@@ -3,41 +3,19 @@ using Autopack.Llm.Tests.Support;
 
 namespace Autopack.Llm.Tests.Providers;
 
-public sealed class OpenAiChatProviderTests
+/// <summary>What only this wire format does: the shape of its request (see <see cref="WireFormatProviderTests"/>).</summary>
+public sealed class OpenAiChatProviderTests() : WireFormatFixture(WireFormat.OpenAi)
 {
-    private ScriptedProviderServer server = null!;
-    private HttpClient client = null!;
-
-    [SetUp]
-    public async Task StartServer()
-    {
-        server = await ScriptedProviderServer.StartAsync();
-
-        // As in production: the configured base URL ends in /v1 and gets its trailing slash added.
-        client = new HttpClient
-        {
-            BaseAddress = LlmServiceCollectionExtensions.WithTrailingSlash(new Uri(server.BaseAddress, "v1").ToString()),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-    }
-
-    [TearDown]
-    public async Task StopServer()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     [Test]
     public async Task CompleteAsync_ValidReply_PostsChatCompletionsWithModelMaxTokensMessagesAndBearerKey()
     {
-        server.Enqueue(ScriptedReply.Json(WireFormats.OpenAiReply("done", 42, 7)));
-        var provider = new OpenAiChatProvider(client, "gpt-test", "sk-test-key");
+        Server.Enqueue(ScriptedReply.Json(WireFormats.OpenAiReply("done", 42, 7)));
+        var provider = new OpenAiChatProvider(Client, "gpt-test", "sk-test-key");
 
         await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You are a builder.", "Add a health endpoint.", 321), CancellationToken.None);
 
-        Assert.That(server.Received, Has.Count.EqualTo(1));
-        var request = server.Received[0];
+        Assert.That(Server.Received, Has.Count.EqualTo(1));
+        var request = Server.Received[0];
         var messages = request.Body.GetProperty("messages");
         Assert.Multiple(() =>
         {

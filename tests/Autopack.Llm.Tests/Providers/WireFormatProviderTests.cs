@@ -10,33 +10,16 @@ namespace Autopack.Llm.Tests.Providers;
 /// <see cref="OpenAiChatProviderTests"/> and <see cref="AnthropicMessagesProviderTests"/>.
 /// </summary>
 [TestFixtureSource(typeof(WireFormat), nameof(WireFormat.All))]
-public sealed class WireFormatProviderTests(WireFormat format)
+public sealed class WireFormatProviderTests(WireFormat format) : WireFormatFixture(format)
 {
-    private ScriptedProviderServer server = null!;
-    private HttpClient client = null!;
-
-    [SetUp]
-    public async Task StartServer()
-    {
-        server = await ScriptedProviderServer.StartAsync();
-        client = format.CreateClient(server);
-    }
-
-    [TearDown]
-    public async Task StopServer()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     private static LlmRequest Request(int maxOutputTokens = 10) => LlmRequest.FromPrompts("builder", "s", "u", maxOutputTokens);
 
     [Test]
     public async Task CompleteAsync_ValidReply_ReturnsTextUsageAndServedModel()
     {
-        server.Enqueue(ScriptedReply.Json(format.TextReply("the answer", 1234, 56, model: "served-2026-01-01")));
+        Server.Enqueue(ScriptedReply.Json(Format.TextReply("the answer", 1234, 56, model: "served-2026-01-01")));
 
-        var response = await format.CreateProvider(client, "configured").CompleteAsync(Request(100), CancellationToken.None);
+        var response = await Format.CreateProvider(Client, "configured").CompleteAsync(Request(100), CancellationToken.None);
 
         Assert.That((response.Text, response.PromptTokens, response.CompletionTokens, response.Model), Is.EqualTo(("the answer", 1234L, 56L, "served-2026-01-01")));
     }
@@ -44,17 +27,17 @@ public sealed class WireFormatProviderTests(WireFormat format)
     [Test]
     public async Task CompleteAsync_NoApiKey_SendsNoAuthorizationHeader()
     {
-        server.Enqueue(ScriptedReply.Json(format.TextReply("ok", 1, 1)));
-        var provider = format == WireFormat.OpenAi
-            ? (ILlmProvider)new OpenAiChatProvider(client, "local-model", apiKey: null)
-            : new AnthropicMessagesProvider(client, "claude-test", apiKey: null);
+        Server.Enqueue(ScriptedReply.Json(Format.TextReply("ok", 1, 1)));
+        var provider = Format == WireFormat.OpenAi
+            ? (ILlmProvider)new OpenAiChatProvider(Client, "local-model", apiKey: null)
+            : new AnthropicMessagesProvider(Client, "claude-test", apiKey: null);
 
         await provider.CompleteAsync(Request(), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
-            Assert.That(server.Received[0].Header("Authorization"), Is.Null);
-            Assert.That(server.Received[0].Header("x-api-key"), Is.Null);
+            Assert.That(Server.Received[0].Header("Authorization"), Is.Null);
+            Assert.That(Server.Received[0].Header("x-api-key"), Is.Null);
         });
     }
 
@@ -67,16 +50,16 @@ public sealed class WireFormatProviderTests(WireFormat format)
     [TestCase(400, ProviderErrorKind.ClientError, false)]
     public void CompleteAsync_ErrorStatus_ThrowsClassifiedProviderException(int status, ProviderErrorKind kind, bool transient)
     {
-        server.Enqueue(ScriptedReply.Error(status, format.ErrorBody("nope")));
+        Server.Enqueue(ScriptedReply.Error(status, Format.ErrorBody("nope")));
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => format.CreateProvider(client).CompleteAsync(Request(), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => Format.CreateProvider(Client).CompleteAsync(Request(), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
             Assert.That(ex!.Kind, Is.EqualTo(kind));
             Assert.That(ex.IsTransient, Is.EqualTo(transient));
             Assert.That(ex.StatusCode, Is.EqualTo(status));
-            Assert.That(ex.Provider, Is.EqualTo(format.Name));
+            Assert.That(ex.Provider, Is.EqualTo(Format.Name));
             Assert.That(ex.Message, Does.Contain($"HTTP {status}").And.Contain("nope"));
         });
     }
@@ -88,13 +71,13 @@ public sealed class WireFormatProviderTests(WireFormat format)
     [TestCase(4)]
     public void CompleteAsync_MalformedOrIncompleteReply_ThrowsMalformedResponse(int reply)
     {
-        server.Enqueue(ScriptedReply.Json(format.MalformedReplies[reply]));
+        Server.Enqueue(ScriptedReply.Json(Format.MalformedReplies[reply]));
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => format.CreateProvider(client).CompleteAsync(Request(), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => Format.CreateProvider(Client).CompleteAsync(Request(), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
-            Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse), format.MalformedReplies[reply]);
+            Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.MalformedResponse), Format.MalformedReplies[reply]);
             Assert.That(ex.IsTransient, Is.True);
         });
     }
@@ -102,9 +85,9 @@ public sealed class WireFormatProviderTests(WireFormat format)
     [Test]
     public void CompleteAsync_ConnectionRefused_ThrowsNetwork()
     {
-        using var closed = format.CreateClosedClient();
+        using var closed = Format.CreateClosedClient();
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => format.CreateProvider(closed).CompleteAsync(Request(), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => Format.CreateProvider(closed).CompleteAsync(Request(), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
@@ -116,11 +99,11 @@ public sealed class WireFormatProviderTests(WireFormat format)
     [Test]
     public void CompleteAsync_CallerCancelsWhileServerIsSlow_ThrowsOperationCanceledNotProviderException()
     {
-        server.Enqueue(new ScriptedReply(200, format.TextReply("late", 1, 1), TimeSpan.FromSeconds(30)));
+        Server.Enqueue(new ScriptedReply(200, Format.TextReply("late", 1, 1), TimeSpan.FromSeconds(30)));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         Assert.That(
-            async () => await format.CreateProvider(client).CompleteAsync(Request(), cts.Token),
+            async () => await Format.CreateProvider(Client).CompleteAsync(Request(), cts.Token),
             Throws.InstanceOf<OperationCanceledException>());
     }
 }
