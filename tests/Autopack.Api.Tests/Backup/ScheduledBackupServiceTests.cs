@@ -91,19 +91,23 @@ public sealed class ScheduledBackupServiceTests
     public async Task AddScheduledBackups_SettingsFromTheContainer_ReadsTheScheduleWhenResolved()
     {
         using var folder = new TempDirectory("autopack-scheduled");
-        var scheduled = Container(new ApiSettings { BackupCron = "0 2 * * *" }, folder.Path);
+        var clock = new TimerCountingTimeProvider(new DateTimeOffset(2026, 11, 25, 1, 59, 0, TimeSpan.Zero));
+        var scheduled = Container(new ApiSettings { BackupCron = "0 2 * * *" }, folder.Path, clock);
         var unscheduled = Container(new ApiSettings(), folder.Path);
         var broken = Container(new ApiSettings { BackupCron = "at two" }, folder.Path);
 
         var service = (ScheduledBackupService)scheduled.GetServices<IHostedService>().Single();
         var idle = (ScheduledBackupService)unscheduled.GetServices<IHostedService>().Single();
+        await service.StartAsync(CancellationToken.None);
         await idle.StartAsync(CancellationToken.None);
         var finished = await Task.WhenAny(idle.ExecuteTask!, Task.Delay(TimeSpan.FromSeconds(10)));
 
-        Assert.That(service, Is.Not.Null);
+        Assert.That(await Eventually.TrueAsync(() => clock.TimersCreated == 1, TimeSpan.FromSeconds(10)), Is.True, "a schedule: the service waits on its clock for 02:00");
+        Assert.That(service.ExecuteTask!.IsCompleted, Is.False, "and is still waiting");
         Assert.That(finished, Is.SameAs(idle.ExecuteTask), "no schedule: the service ends at once");
         Assert.That(await idle.RunOnceAsync(CancellationToken.None), Is.Null);
         Assert.That(() => broken.GetServices<IHostedService>().ToList(), Throws.TypeOf<SettingsException>().With.Property(nameof(SettingsException.Setting)).EqualTo("AUTOPACK_BACKUP_CRON"));
+        await service.StopAsync(CancellationToken.None);
         await idle.StopAsync(CancellationToken.None);
     }
 
@@ -124,8 +128,9 @@ public sealed class ScheduledBackupServiceTests
         Assert.That(cron.GetNextOccurrence(new DateTime(2026, 11, 25, 0, 0, 0, DateTimeKind.Utc)), Is.EqualTo(new DateTime(2026, 11, 25, 2, 0, 30, DateTimeKind.Utc)));
     }
 
-    private static ServiceProvider Container(ApiSettings settings, string workingDirectory) =>
+    private static ServiceProvider Container(ApiSettings settings, string workingDirectory, TimeProvider? time = null) =>
         new ServiceCollection()
+            .AddSingleton(time ?? TimeProvider.System)
             .AddSingleton(settings)
             .AddSingleton(new StorageSettings())
             .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
