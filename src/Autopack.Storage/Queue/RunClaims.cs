@@ -183,8 +183,7 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
             retryAfter = now + (backoff < MaxRetryBackoff ? backoff : MaxRetryBackoff);
         }
 
-        var outcome = string.Create(CultureInfo.InvariantCulture, $"exit {exitCode}: run {status ?? "missing"}")
-            + (requeued ? " -> QUEUED (worker stopping)" : string.Empty)
+        var outcome = string.Create(CultureInfo.InvariantCulture, $"exit {exitCode}: run {(requeued ? "PAUSED -> QUEUED (the worker stopped it)" : status ?? "missing")}")
             + (keptPaused is null ? string.Empty : $" ({keptPaused})")
             + (retryAfter is { } after ? $"; executor failed, not claimed again before {DbTime.ToText(after)}" : string.Empty);
         await QueueSql.ExecuteAsync(
