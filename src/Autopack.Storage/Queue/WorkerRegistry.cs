@@ -5,7 +5,8 @@ namespace Autopack.Storage.Queue;
 /// <summary>
 /// The <c>workers</c> table: a worker registers when it starts, heartbeats (every AUTOPACK_HEARTBEAT_SECONDS), says
 /// STOPPING on SIGTERM and removes itself when it exits. A worker killed -9 stays with a heartbeat that grows old:
-/// shown as stale, its claims no longer live (ADR-031); live workers remove it after <see cref="LostWorkerRetention"/>.
+/// shown as stale, its claims no longer live (ADR-031); live workers remove it, and close its claims nobody took
+/// over, after <see cref="LostWorkerRetention"/>.
 /// </summary>
 public sealed class WorkerRegistry(SqliteDatabase database, TimeProvider time)
 {
@@ -58,6 +59,16 @@ public sealed class WorkerRegistry(SqliteDatabase database, TimeProvider time)
         foreach (var (id, host, pid, heartbeat) in lost)
         {
             await QueueSql.ExecuteAsync(connection, transaction, "DELETE FROM workers WHERE worker_id = $w", cancellationToken, ("$w", id)).ConfigureAwait(false);
+
+            // Its claims that nobody took over (their runs ended under executors that outlived it, or wait PAUSED) are closed.
+            await QueueSql.ExecuteAsync(
+                connection,
+                transaction,
+                "UPDATE run_claims SET released_at = $now, outcome = $o WHERE worker_id = $w AND released_at IS NULL",
+                cancellationToken,
+                ("$now", nowText),
+                ("$o", $"worker lost: silent since {heartbeat}"),
+                ("$w", id)).ConfigureAwait(false);
             await QueueSql.AppendEventAsync(
                 connection, transaction, null, "worker_lost", $"worker {id} (pid {pid} on {host}) silent since {heartbeat}; removed by worker {worker.WorkerId}", nowText, cancellationToken)
                 .ConfigureAwait(false);

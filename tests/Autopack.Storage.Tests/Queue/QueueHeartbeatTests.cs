@@ -148,12 +148,16 @@ public class QueueHeartbeatTests
     public async Task HeartbeatAsync_WorkerSilentPastRetention_RemovedWithAnEvent()
     {
         var alive = await WorkerAsync("alive");
-        await WorkerAsync("lost");
+        var lost = await WorkerAsync("lost");
+        await db.CreateRunAsync(new PlanBuilder("r1").Phase("r1-p").Build(), time);
+        await claims.TryClaimAsync(lost, Stale);
+        Sql.Execute(db.Database, "UPDATE runs SET status = 'DONE_SUCCESS'"); // its executor outlived it and finished
         time.Advance(WorkerRegistry.LostWorkerRetention + TimeSpan.FromMinutes(1));
 
         var removed = await workers.HeartbeatAsync(alive);
 
         Assert.That(removed, Is.EqualTo(1));
+        Assert.That(Sql.Column(db.Database, "SELECT outcome FROM run_claims WHERE released_at IS NOT NULL").Single(), Does.StartWith("worker lost: silent since "));
         Assert.That(Sql.Column(db.Database, "SELECT worker_id FROM workers"), Is.EqualTo(new[] { "alive" }));
         Assert.That(Sql.Column(db.Database, "SELECT message FROM events WHERE kind = 'worker_lost'").Single(), Does.StartWith("worker lost (pid 100 on host) silent since"));
     }
