@@ -19,7 +19,7 @@ public class QueueControlProcessTests
     {
         using var s = new WorkerScenario();
         var control = new QueueControl(s.Db.Database, TimeProvider.System);
-        string[] limited = ["lim-1", "lim-2", "lim-3"];
+        string[] limited = ["lim-1", "lim-2"];
         foreach (var id in limited)
         {
             await s.Db.CreateRunAsync(new PlanBuilder(id).Phase($"{id}-a", verify: s.Verify(id)).Build());
