@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Autopack.Llm;
 
 /// <summary>
-/// Registers the token counter, the providers (typed HttpClients) and their pipelines. The budgeted client that
+/// Registers the providers (typed HttpClients) and their pipelines. The budgeted client that
 /// charges calls to the token ledger is the executor's (it composes Llm with Storage), registered by its host.
 /// </summary>
 public static class LlmServiceCollectionExtensions
@@ -17,9 +17,8 @@ public static class LlmServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.TryAddSingleton(settings);
-        services.AddSingleton<PromptTokenCounter>();
-        services.AddSingleton<ILlmProvider>(sp => new OfflineProvider(
-            sp.GetRequiredService<PromptTokenCounter>(), TimeSpan.FromMilliseconds(settings.OfflineLatencyMs), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new OfflineProvider(
+            PromptTokenCounter.OfflineModel, TimeSpan.FromMilliseconds(settings.OfflineLatencyMs), sp.GetRequiredService<TimeProvider>()));
 
         // Typed clients; the pipelines time out each attempt, so the HttpClient itself never gives up first.
         services.AddHttpClient<OpenAiChatProvider>(c =>
@@ -33,10 +32,15 @@ public static class LlmServiceCollectionExtensions
             c.Timeout = Timeout.InfiniteTimeSpan;
         });
 
-        // The catalog is a singleton; the typed clients' handlers are pooled and rotated by the factory.
-        services.AddSingleton<ILlmProvider>(sp => sp.GetRequiredService<OpenAiChatProvider>());
-        services.AddSingleton<ILlmProvider>(sp => sp.GetRequiredService<AnthropicMessagesProvider>());
-        services.AddSingleton<ProviderCatalog>();
+        // The catalog is a singleton that builds a provider when a call first names it (a provider registered as
+        // ILlmProvider, by a host or a test, takes its name's place); the typed clients' handlers are pooled and
+        // rotated by the factory.
+        services.AddSingleton(sp => new ProviderCatalog(sp.GetServices<ILlmProvider>(), new Dictionary<string, Func<ILlmProvider>>(StringComparer.Ordinal)
+        {
+            [OfflineProvider.ProviderName] = sp.GetRequiredService<OfflineProvider>,
+            [OpenAiChatProvider.ProviderName] = sp.GetRequiredService<OpenAiChatProvider>,
+            [AnthropicMessagesProvider.ProviderName] = sp.GetRequiredService<AnthropicMessagesProvider>,
+        }));
         services.AddSingleton(sp => new ProviderPipelines(
             ProviderCatalog.KnownNames,
             new ResilienceOptions

@@ -1,13 +1,13 @@
 using Autopack.Domain.Settings;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
-using Autopack.Llm.Tokens;
 using Autopack.Storage.Budgets;
 
 namespace Autopack.Executor.Calls;
 
 /// <summary>
-/// Every provider call goes through here: count the prompt with the real tokenizer, then for each HTTP attempt
+/// Every provider call goes through here: count the prompt as the provider's model counts it
+/// (<see cref="ILlmProvider.Counter"/>), then for each HTTP attempt
 /// (retries included) reserve the worst case against phase and run (shrinking max output to the headroom, or
 /// refusing), send it through the provider's breaker and timeout, and settle it before the next attempt or the
 /// caller sees the reply: to the reported usage, to an estimate (the counted prompt, marked estimated) when the
@@ -19,7 +19,6 @@ public sealed class BudgetedLlmClient(
     TokenLedger ledger,
     ProviderCatalog providers,
     ProviderPipelines pipelines,
-    PromptTokenCounter counter,
     AutopackSettings settings)
 {
     /// <summary>The one-shot shape: a system and a user prompt, no tools.</summary>
@@ -41,7 +40,7 @@ public sealed class BudgetedLlmClient(
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(request);
         var provider = providers.Get(target.Provider);
-        var promptTokens = counter.CountRequest(request, cancellationToken);
+        var promptTokens = provider.Counter.CountRequest(request, cancellationToken);
         var maxOutput = Math.Min(request.MaxOutputTokens, settings.MaxOutputTokens);
         var minOutput = Math.Min(settings.MinOutputTokens, maxOutput);
         return await pipelines.RetryAsync(

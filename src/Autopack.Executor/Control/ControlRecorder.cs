@@ -30,7 +30,7 @@ internal sealed class ControlRecorder(ControlRequestStore requests, string handl
                 await write().ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Microsoft.EntityFrameworkCore.DbUpdateException && attempt < 5)
+            catch (Exception ex) when (ex is System.Data.Common.DbException && attempt < 5)
             {
                 logger.LogWarning(ex, "could not record a control command (attempt {Attempt}); retrying", attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, CancellationToken.None).ConfigureAwait(false);

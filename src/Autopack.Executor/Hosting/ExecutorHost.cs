@@ -4,7 +4,6 @@ using Autopack.Executor.Calls;
 using Autopack.Executor.Control;
 using Autopack.Executor.Running;
 using Autopack.Llm;
-using Autopack.Llm.Tokens;
 using Autopack.Storage;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runtime;
@@ -70,7 +69,6 @@ public static class ExecutorHost
     /// <summary>Runs the executor to the run's end; returns the exit code and a one-line reason.</summary>
     public static async Task<ExecutorOutcome> RunAsync(AutopackSettings settings, string runId, CancellationToken cancellationToken)
     {
-        PromptTokenCounter.WarmUp();
         using var host = Build(settings, runId);
         var outcome = host.Services.GetRequiredService<ExecutorOutcome>();
         await host.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -104,7 +104,7 @@ public sealed class LeaseHeartbeat(
             await breakerStates.PublishAsync(snapshot.Name, snapshot.State, snapshot.ConsecutiveFailures, snapshot.OpenedAt, $"executor pid {identity.Pid}", cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
         {
             logger.LogWarning(ex, "could not publish breaker {Breaker}", snapshot.Name);
         }

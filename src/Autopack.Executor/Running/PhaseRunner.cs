@@ -73,7 +73,7 @@ public sealed class PhaseRunner(
 
             var committed = false;
             // Where this attempt starts; a failed attempt goes back here, commits a builder's command made included.
-            var start = await worktree.TipAsync(CancellationToken.None).ConfigureAwait(false);
+            var start = await worktree.TipBetweenAttemptsAsync(CancellationToken.None).ConfigureAwait(false);
 
             // Registered before the phase shows EXECUTING, so a timeout written as soon as it does always finds the attempt.
             var attempt = control.BeginAttempt(phase.PhaseId);

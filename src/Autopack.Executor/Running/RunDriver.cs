@@ -2,6 +2,8 @@ using Autopack.Domain.Runs;
 using Autopack.Domain.Settings;
 using Autopack.Executor.Control;
 using Autopack.Executor.Hosting;
+using Autopack.Llm.Providers;
+using Autopack.Llm.Tokens;
 using Autopack.Storage.Budgets;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Leases;
@@ -69,6 +71,12 @@ public sealed class RunDriver(
         if (RunTransitions.IsTerminal(run.Status))
         {
             return (run.Status is RunStatus.DoneSuccess or RunStatus.Aborted ? 0 : 1, $"run {runId} already ended ({run.Status.ToName()})");
+        }
+
+        if (run.Phases.Any(p => !PhaseTransitions.IsTerminal(p.Status) && p.Provider != OfflineProvider.ProviderName))
+        {
+            // A real provider's calls are counted with o200k_base: load it while the lease and the worktree are taken.
+            TokenScheme.WarmUpO200k();
         }
 
         var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.LeaseStaleSeconds)).ConfigureAwait(false);
@@ -256,6 +264,12 @@ public sealed class RunDriver(
         if (run.BaseCommit is null)
         {
             await states.SetBaseCommitAsync(run.RunId, worktree.BaseCommit).ConfigureAwait(false);
+        }
+
+        if (worktree.Fresh)
+        {
+            logger.LogInformation("run {RunId} works in {Worktree} on {Branch} (new)", run.RunId, worktree.Path, worktree.Branch);
+            return worktree;
         }
 
         var commits = await worktree.CommitsAsync(control.RunToken).ConfigureAwait(false);

@@ -9,7 +9,8 @@ namespace Autopack.Llm.Providers;
 /// A deterministic provider that needs no network, a scripted model. With tools (the builder's agent loop) it
 /// answers each turn with one tool call: the next of <see cref="OfflineScript.Edits"/> as <c>write_file</c> or
 /// <c>replace_in_file</c>, then <c>finish</c>. Without tools the builder's reply is prose derived from the prompt and
-/// the auditor approves unless told to reject. Usage is counted with the real tokenizer. A simulated latency
+/// the auditor approves unless told to reject. Usage is counted by <paramref name="counter"/>: in the executor the
+/// offline model's own rule (<see cref="PromptTokenCounter.OfflineModel"/>, ADR-034). A simulated latency
 /// (AUTOPACK_OFFLINE_LATENCY_MS) makes slow runs on purpose; it honours cancellation at once.
 /// </summary>
 public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency, TimeProvider time) : ILlmProvider
@@ -19,6 +20,8 @@ public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency
     public string Name => ProviderName;
 
     public string Model => "offline-deterministic-1";
+
+    public PromptTokenCounter Counter => counter;
 
     public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
     {

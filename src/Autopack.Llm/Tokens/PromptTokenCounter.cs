@@ -1,16 +1,16 @@
 using System.Text.Json;
 using Autopack.Llm.Providers;
 using Microsoft.Extensions.AI;
-using Microsoft.ML.Tokenizers;
 
 namespace Autopack.Llm.Tokens;
 
 /// <summary>
-/// Counts tokens with a real tokenizer (tiktoken o200k_base, the GPT-4o family's, shipped in a package so no
-/// download is needed). Other providers' tokenizers differ a little; the budget absorbs that (see
-/// TokenBudget.Settle) and the chat framing overhead is added here.
+/// Counts the tokens of prompts, conversations and tool calls as a chat request: each text by a
+/// <see cref="TokenScheme"/> (for real providers tiktoken o200k_base, the GPT-4o family's, shipped in a package so no
+/// download is needed; the offline model its own rule), plus the chat framing overhead added here. Other
+/// providers' tokenizers differ a little; the budget absorbs that (see TokenBudget.Settle).
 /// </summary>
-public sealed class PromptTokenCounter
+public sealed class PromptTokenCounter(TokenScheme scheme)
 {
     /// <summary>Tokens a chat message costs beyond its text (role and separators), per OpenAI's published accounting.</summary>
     public const int PerMessageOverhead = 4;
@@ -24,35 +24,22 @@ public sealed class PromptTokenCounter
     /// <summary>Tokens a tool definition costs beyond its name, description and schema (its framing), an estimate.</summary>
     public const int PerToolDefinitionOverhead = 8;
 
-    private static readonly Lazy<Tokenizer> SharedTokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
-
-    /// <summary>
-    /// Loads the tokenizer's data (tens of milliseconds of parsing in a cold process) on the thread pool now, so a
-    /// process that will count soon, such as an executor taking its lease and opening its worktree, overlaps it.
-    /// </summary>
-    public static void WarmUp() => _ = Task.Run(() => SharedTokenizer.Value);
-
-    /// <summary>
-    /// Tokens of a text, in time linear in its length (see <see cref="LinearPieces"/>) and cancellable between
-    /// pieces: the tokenizer alone costs the square of the longest run without whitespace (77 s for 0.3 MB).
-    /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public int Count(string? text, CancellationToken cancellationToken = default)
+    /// <summary>Counts with o200k_base, as for the real providers.</summary>
+    public PromptTokenCounter()
+        : this(TokenScheme.O200k)
     {
-        if (string.IsNullOrEmpty(text))
-        {
-            return 0;
-        }
-
-        var total = 0;
-        foreach (var (start, length) in LinearPieces.Of(text))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            total += SharedTokenizer.Value.CountTokens(text.AsSpan(start, length));
-        }
-
-        return total;
     }
+
+    /// <summary>The counter of the real providers (o200k_base).</summary>
+    public static PromptTokenCounter O200k { get; } = new(TokenScheme.O200k);
+
+    /// <summary>The counter of the offline scripted model (its own rule; no vocabulary to load).</summary>
+    public static PromptTokenCounter OfflineModel { get; } = new(TokenScheme.OfflineModel);
+
+    /// <summary>Tokens of a text, in time linear in its length and cancellable (see <see cref="TokenScheme"/>).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public int Count(string? text, CancellationToken cancellationToken = default) =>
+        string.IsNullOrEmpty(text) ? 0 : scheme.Count(text, cancellationToken);
 
     /// <summary>Tokens of a system + user prompt as a chat request.</summary>
     public int CountPrompt(string systemPrompt, string userPrompt) =>
@@ -95,8 +82,8 @@ public sealed class PromptTokenCounter
         return PerToolCallOverhead + Count(call.CallId, cancellationToken) + Count(call.Name, cancellationToken) + Count(ArgumentsJson(call), cancellationToken);
     }
 
-    /// <summary>The arguments as the JSON object that goes on the wire.</summary>
-    private static string ArgumentsJson(FunctionCallContent call) => JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+    /// <summary>The arguments as JSON (Microsoft.Extensions.AI's default form: indented, so never fewer tokens than the wire's compact form).</summary>
+    private static string ArgumentsJson(FunctionCallContent call) => ToolArgumentsJson.ToJson(call.Arguments);
 
     private int CountContent(AIContent content, CancellationToken cancellationToken) => content switch
     {

@@ -1,6 +1,6 @@
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
+using Autopack.Storage.Events;
 
 namespace Autopack.Storage.Breakers;
 
@@ -12,40 +12,61 @@ public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
 {
     public async Task PublishAsync(string name, string state, int failureCount, DateTime? openedAt, string reporter, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        var now = time.GetUtcNow().UtcDateTime;
-        var row = await db.CircuitBreakers.FirstOrDefaultAsync(b => b.Name == name, cancellationToken).ConfigureAwait(false);
-        if (row is null)
-        {
-            db.CircuitBreakers.Add(new CircuitBreakerRow { Name = name, State = state, FailureCount = failureCount, OpenedAt = openedAt, UpdatedAt = now, ReportedBy = reporter });
-        }
-        else
-        {
-            row.State = state;
-            row.FailureCount = failureCount;
-            row.OpenedAt = openedAt;
-            row.UpdatedAt = now;
-            row.ReportedBy = reporter;
-        }
-
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(
+            null,
+            """
+            INSERT INTO circuit_breakers (name, state, failure_count, opened_at, updated_at, reported_by) VALUES (@n, @s, @f, @o, @u, @r)
+            ON CONFLICT (name) DO UPDATE SET state = excluded.state, failure_count = excluded.failure_count, opened_at = excluded.opened_at,
+              updated_at = excluded.updated_at, reported_by = excluded.reported_by
+            """,
+            cancellationToken,
+            ("@n", name),
+            ("@s", state),
+            ("@f", failureCount),
+            ("@o", SqlCommands.ToText(openedAt)),
+            ("@u", DbTime.ToText(time.GetUtcNow())),
+            ("@r", reporter)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<CircuitBreakerRow>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        return await db.CircuitBreakers.AsNoTracking().OrderBy(b => b.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            null, "SELECT name, state, failure_count, opened_at, updated_at, reported_by, reset_requested_at FROM circuit_breakers ORDER BY name");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<CircuitBreakerRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new CircuitBreakerRow
+            {
+                Name = reader.GetString(0),
+                State = reader.GetString(1),
+                FailureCount = reader.GetInt32(2),
+                OpenedAt = reader.TimeOrNull(3),
+                UpdatedAt = DbTime.FromText(reader.GetString(4)),
+                ReportedBy = reader.TextOrNull(5),
+                ResetRequestedAt = reader.TimeOrNull(6),
+            });
+        }
+
+        return rows;
     }
 
     /// <summary>Asks the executors to close the named breakers (all when <paramref name="name"/> is null); returns how many rows were marked.</summary>
     public async Task<int> RequestResetAsync(string? name, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
         var now = time.GetUtcNow().UtcDateTime;
-        var rows = db.CircuitBreakers.Where(b => name == null || b.Name == name);
-        var count = await rows.ExecuteUpdateAsync(s => s.SetProperty(b => b.ResetRequestedAt, now), cancellationToken).ConfigureAwait(false);
-        db.Events.Add(new EventRow { Kind = "breaker_reset_requested", Message = $"reset requested for {name ?? "all breakers"}", CreatedAt = now });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var count = await connection.ExecuteAsync(
+            transaction,
+            "UPDATE circuit_breakers SET reset_requested_at = @t" + (name is null ? string.Empty : " WHERE name = @n"),
+            cancellationToken,
+            ("@t", DbTime.ToText(now)),
+            ("@n", name)).ConfigureAwait(false);
+        await EventRows.InsertAsync(connection, transaction, null, null, "breaker_reset_requested", $"reset requested for {name ?? "all breakers"}", now, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return count;
     }
 
@@ -55,9 +76,15 @@ public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
     /// </summary>
     public async Task<IReadOnlyList<(string Name, DateTime RequestedAt)>> ResetRequestsAsync(CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        var rows = await db.CircuitBreakers.AsNoTracking().Where(b => b.ResetRequestedAt != null)
-            .Select(b => new { b.Name, b.ResetRequestedAt }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return rows.Select(r => (r.Name, r.ResetRequestedAt!.Value)).ToList();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(null, "SELECT name, reset_requested_at FROM circuit_breakers WHERE reset_requested_at IS NOT NULL");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var requests = new List<(string, DateTime)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            requests.Add((reader.GetString(0), DbTime.FromText(reader.GetString(1))));
+        }
+
+        return requests;
     }
 }

@@ -17,7 +17,10 @@ public sealed class DatabaseMigrator(SqliteDatabase database)
     public const string VersionTable = "VersionInfo";
 
     /// <summary>The newest migration version in this build.</summary>
-    public static long LatestVersion { get; } = MigrationsAssembly.Assembly.GetTypes()
+    public static long LatestVersion => MigrationsAssembly.LatestVersion;
+
+    /// <summary>The newest version found by scanning the migrations assembly (what <see cref="LatestVersion"/> must equal).</summary>
+    internal static long ScannedLatestVersion() => MigrationsAssembly.Assembly.GetTypes()
         .Select(t => t.GetCustomAttribute<MigrationAttribute>()?.Version ?? 0)
         .Max();
 

@@ -16,8 +16,9 @@ public sealed class SqliteDatabase
 {
     public const int BusyTimeoutMs = 10_000;
 
-    private readonly PragmaInterceptor interceptor = new();
-    private readonly Lazy<DbContextOptions<AutopackDbContext>> contextOptions;
+    // DbContextOptions<AutopackDbContext>, built on first use only: typed as object so that a process that never
+    // asks for a context (the executor, most CLI commands) never loads EF Core's assemblies (ADR-034).
+    private object? contextOptions;
 
     public SqliteDatabase(string path)
     {
@@ -31,7 +32,6 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = BusyTimeoutMs / 1000,
         }.ToString();
-        contextOptions = new Lazy<DbContextOptions<AutopackDbContext>>(() => BuildOptions(compiledModel: true));
         Identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(FullPath)))[..12];
     }
 
@@ -59,7 +59,8 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>A context on the compiled model (<see cref="CompiledModel.AutopackDbContextModel"/>), its options built once per database.</summary>
-    public AutopackDbContext CreateContext() => new(contextOptions.Value);
+    public AutopackDbContext CreateContext() =>
+        new((DbContextOptions<AutopackDbContext>)LazyInitializer.EnsureInitialized(ref contextOptions, () => BuildOptions(compiledModel: true)));
 
     /// <summary>
     /// A context whose model EF Core builds from <see cref="AutopackDbContext"/>'s configuration instead of the
@@ -70,7 +71,7 @@ public sealed class SqliteDatabase
     private DbContextOptions<AutopackDbContext> BuildOptions(bool compiledModel)
     {
         var builder = new DbContextOptionsBuilder<AutopackDbContext>();
-        builder.UseSqlite(ConnectionString).UseSnakeCaseNamingConvention().AddInterceptors(interceptor);
+        builder.UseSqlite(ConnectionString).UseSnakeCaseNamingConvention().AddInterceptors(new PragmaInterceptor());
         if (compiledModel)
         {
             // Building the model from the configuration costs a cold process hundreds of milliseconds; the

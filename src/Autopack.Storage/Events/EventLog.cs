@@ -1,7 +1,6 @@
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Leases;
-using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Events;
 
@@ -13,28 +12,37 @@ public sealed class EventLog(SqliteDatabase database, TimeProvider time, LeaseFe
 {
     public async Task AppendAsync(string kind, string message, string? runId = null, string? phaseId = null, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (fence is not null)
-        {
-            await fence.EnsureHeldAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        }
-
-        db.Events.Add(new EventRow { Kind = kind, Message = message, RunId = runId, PhaseId = phaseId, CreatedAt = time.GetUtcNow().UtcDateTime });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        fence?.EnsureHeld(connection, transaction, runId);
+        await EventRows.InsertAsync(connection, transaction, runId, phaseId, kind, message, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The newest events of a run (or of all runs), newest first.</summary>
     public async Task<IReadOnlyList<EventRow>> RecentAsync(string? runId, int limit, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        var query = db.Events.AsNoTracking();
-        if (runId is not null)
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            null,
+            "SELECT id, run_id, phase_id, kind, message, created_at FROM events" + (runId is null ? string.Empty : " WHERE run_id = @r") + " ORDER BY id DESC LIMIT @l",
+            ("@r", runId),
+            ("@l", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<EventRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            query = query.Where(e => e.RunId == runId);
+            events.Add(new EventRow
+            {
+                Id = reader.GetInt64(0),
+                RunId = reader.TextOrNull(1),
+                PhaseId = reader.TextOrNull(2),
+                Kind = reader.GetString(3),
+                Message = reader.GetString(4),
+                CreatedAt = DbTime.FromText(reader.GetString(5)),
+            });
         }
 
-        return await query.OrderByDescending(e => e.Id).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return events;
     }
 }

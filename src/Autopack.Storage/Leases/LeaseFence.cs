@@ -1,6 +1,5 @@
+using System.Data.Common;
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Leases;
 
@@ -13,24 +12,7 @@ public sealed record LeaseFence(string RunId, string OwnerId)
 {
     /// <summary>Throws when this fence guards <paramref name="runId"/> and its owner no longer holds the lease.</summary>
     /// <exception cref="LeaseLostException">the lease belongs to another executor now, or to none.</exception>
-    public async Task EnsureHeldAsync(AutopackDbContext db, string? runId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        if (runId != RunId)
-        {
-            return;
-        }
-
-        var held = await db.ExecutorLeases.AnyAsync(l => l.RunId == RunId && l.OwnerId == OwnerId, cancellationToken).ConfigureAwait(false);
-        if (!held)
-        {
-            throw new LeaseLostException(RunId, OwnerId);
-        }
-    }
-
-    /// <summary>The same check on a plain connection, inside <paramref name="transaction"/> (the token ledger's SQL).</summary>
-    /// <exception cref="LeaseLostException">the lease belongs to another executor now, or to none.</exception>
-    public void EnsureHeld(SqliteConnection connection, SqliteTransaction transaction, string runId)
+    public void EnsureHeld(DbConnection connection, DbTransaction transaction, string? runId)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (runId != RunId)
@@ -38,12 +20,8 @@ public sealed record LeaseFence(string RunId, string OwnerId)
             return;
         }
 
-        using var check = connection.CreateCommand();
-        check.Transaction = transaction;
-        check.CommandText = "SELECT count(*) FROM executor_leases WHERE run_id = $r AND owner_id = $o";
-        check.Parameters.AddWithValue("$r", RunId);
-        check.Parameters.AddWithValue("$o", OwnerId);
-        if ((long)check.ExecuteScalar()! == 0)
+        using var check = connection.Command(transaction, "SELECT count(*) FROM executor_leases WHERE run_id = @r AND owner_id = @o", ("@r", RunId), ("@o", OwnerId));
+        if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
             throw new LeaseLostException(RunId, OwnerId);
         }

@@ -1,4 +1,3 @@
-using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
 using Microsoft.Data.Sqlite;
@@ -19,15 +18,12 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
 
     private readonly PreparedCommandPool commands = new(database, CommandText, KeptCommands);
 
-    public const string CommandText = """
-        SELECT run_id, status, goal, token_cap, created_at, started_at, finished_at, failure_reason, repository, base_commit, branch,
+    public static readonly string CommandText = $"""
+        SELECT {RunColumns.Run},
                coalesce((SELECT used_tokens FROM budget_totals WHERE scope = 'run' AND id = $r), 0)
         FROM runs WHERE run_id = $r;
         SELECT tier_id, name, position FROM tiers WHERE run_id = $r ORDER BY position;
-        SELECT p.phase_id, p.tier_id, p.phase_name, p.position, p.category, p.complexity, p.goal, p.provider, p.verify,
-               p.verify_timeout_seconds, p.offline_rejections, p.status, p.token_cap, p.attempts, p.max_attempts,
-               p.created_at, p.started_at, p.finished_at, p.failure_reason, p.scope, p.max_turns, p.offline_edits,
-               p.commit_sha, coalesce(t.used_tokens, 0)
+        SELECT {RunColumns.PhaseOf("p")}, coalesce(t.used_tokens, 0)
         FROM phases p LEFT JOIN budget_totals t ON t.scope = 'phase' AND t.id = p.phase_id
         WHERE p.run_id = $r ORDER BY p.position;
         """;
@@ -49,6 +45,20 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The same read on a connection of its own, its statements prepared for this call only: for a process that reads
+    /// a run once or twice (the executor, the CLI), where keeping prepared commands would cost more than it saves.
+    /// </summary>
+    public static async Task<RunDetail?> ReadOnceAsync(SqliteDatabase database, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = CommandText;
+        command.Parameters.AddWithValue("$r", runId);
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<RunDetail> GetAsync(string runId, CancellationToken cancellationToken = default) =>
         await FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
 
@@ -62,69 +72,24 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
             return null;
         }
 
-        var run = new RunRow
-        {
-            RunId = reader.GetString(0),
-            Status = StatusNames.ParseRun(reader.GetString(1)),
-            Goal = reader.GetString(2),
-            TokenCap = reader.GetInt64(3),
-            CreatedAt = DbTime.FromText(reader.GetString(4)),
-            StartedAt = Time(reader, 5),
-            FinishedAt = Time(reader, 6),
-            FailureReason = Text(reader, 7),
-            Repository = Text(reader, 8),
-            BaseCommit = Text(reader, 9),
-            Branch = Text(reader, 10),
-        };
-        var runTokens = reader.GetInt64(11);
+        var run = RunColumns.ReadRun(reader);
+        var runTokens = reader.GetInt64(RunColumns.RunCount);
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            run.Tiers.Add(new TierRow { TierId = reader.GetInt64(0), RunId = run.RunId, Name = reader.GetString(1), Position = reader.GetInt32(2) });
+            run.Tiers.Add(RunColumns.ReadTier(reader, run.RunId));
         }
 
         var phaseTokens = new Dictionary<string, long>(StringComparer.Ordinal);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var phase = ReadPhase(reader, run.RunId);
+            var phase = RunColumns.ReadPhase(reader);
             run.Phases.Add(phase);
-            phaseTokens[phase.PhaseId] = reader.GetInt64(23);
+            phaseTokens[phase.PhaseId] = reader.GetInt64(RunColumns.PhaseCount);
         }
 
         return new RunDetail(run, runTokens, phaseTokens);
     }
-
-    private static PhaseRow ReadPhase(SqliteDataReader reader, string runId) => new()
-    {
-        PhaseId = reader.GetString(0),
-        RunId = runId,
-        TierId = reader.GetInt64(1),
-        PhaseName = reader.GetString(2),
-        Position = reader.GetInt32(3),
-        Category = Text(reader, 4),
-        Complexity = Text(reader, 5),
-        Goal = reader.GetString(6),
-        Provider = reader.GetString(7),
-        Verify = Text(reader, 8),
-        VerifyTimeoutSeconds = reader.IsDBNull(9) ? null : reader.GetInt32(9),
-        OfflineRejections = reader.GetInt32(10),
-        Status = StatusNames.ParsePhase(reader.GetString(11)),
-        TokenCap = reader.GetInt64(12),
-        Attempts = reader.GetInt32(13),
-        MaxAttempts = reader.GetInt32(14),
-        CreatedAt = DbTime.FromText(reader.GetString(15)),
-        StartedAt = Time(reader, 16),
-        FinishedAt = Time(reader, 17),
-        FailureReason = Text(reader, 18),
-        Scope = Text(reader, 19),
-        MaxTurns = reader.GetInt32(20),
-        OfflineEdits = Text(reader, 21),
-        CommitSha = Text(reader, 22),
-    };
-
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static DateTime? Time(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : DbTime.FromText(reader.GetString(ordinal));
 }

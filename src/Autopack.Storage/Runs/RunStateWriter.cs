@@ -1,27 +1,28 @@
+using System.Data.Common;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
+using Autopack.Storage.Events;
 using Autopack.Storage.Leases;
-using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Runs;
 
 /// <summary>
-/// Every state change of runs and phases: checked against the domain's transitions, written with its
-/// <c>events</c> row in one transaction, so the trail and the state never disagree. In an executor, each
-/// transaction for its run first checks the <see cref="LeaseFence"/>: a stale owner's write is refused.
+/// Every state change of runs and phases: the domain's rule (<see cref="RunProgress.MoveTo"/>,
+/// <see cref="PhaseProgress.MoveTo"/>) persisted with its <c>events</c> row in one IMMEDIATE transaction, so the
+/// trail and the state never disagree. In an executor, each transaction for its run first checks the
+/// <see cref="LeaseFence"/>: a stale owner's write is refused. Plain SQL: these are the executor's writes (ADR-034).
 /// </summary>
 public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, LeaseFence? fence = null)
 {
     public async Task<RunRow> TransitionRunAsync(string runId, RunStatus to, string? reason = null, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        var run = await db.Runs.FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false)
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        fence?.EnsureHeld(connection, transaction, runId);
+        var run = await ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException("run", runId);
-        ApplyRunTransition(db, run, to, reason, time.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await ApplyRunTransitionAsync(connection, transaction, run, to, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return run;
     }
@@ -41,133 +42,111 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
     /// <summary>Records the commit an initialised repository's run branch starts from, once it is known.</summary>
     public async Task SetBaseCommitAsync(string runId, string baseCommit, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        await db.Runs.Where(r => r.RunId == runId && r.BaseCommit == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.BaseCommit, baseCommit), cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        fence?.EnsureHeld(connection, transaction, runId);
+        await connection.ExecuteAsync(
+            transaction, "UPDATE runs SET base_commit = @b WHERE run_id = @r AND base_commit IS NULL", cancellationToken, ("@b", baseCommit), ("@r", runId)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<PhaseRow> TransitionPhaseCoreAsync(
-        string phaseId, PhaseStatus to, string? reason, bool refundAttempt, string? commitSha, CancellationToken cancellationToken)
-    {
-        await using var db = database.CreateContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var phase = await db.Phases.FirstOrDefaultAsync(p => p.PhaseId == phaseId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException("phase", phaseId);
-        await EnsureFenceAsync(db, phase.RunId, cancellationToken).ConfigureAwait(false);
-        var from = phase.Status;
-        PhaseTransitions.Ensure(phaseId, from, to);
-        var now = time.GetUtcNow().UtcDateTime;
-        phase.Status = to;
-        if (from == PhaseStatus.Queued && to == PhaseStatus.Executing)
-        {
-            phase.Attempts++;
-            phase.StartedAt ??= now;
-        }
-
-        if (refundAttempt && phase.Attempts > 0)
-        {
-            phase.Attempts--;
-        }
-
-        if (PhaseTransitions.IsTerminal(to))
-        {
-            phase.FinishedAt = now;
-        }
-
-        if (reason is not null)
-        {
-            phase.FailureReason = reason;
-        }
-        else if (to == PhaseStatus.Complete)
-        {
-            phase.FailureReason = null;
-        }
-
-        if (commitSha is not null)
-        {
-            phase.CommitSha = commitSha;
-        }
-
-        db.Events.Add(new EventRow
-        {
-            RunId = phase.RunId,
-            PhaseId = phaseId,
-            Kind = "phase_status",
-            Message = $"{from.ToName()} -> {to.ToName()}" + (to == PhaseStatus.Executing ? $" (attempt {phase.Attempts}/{phase.MaxAttempts})" : string.Empty)
-                + (commitSha is null ? string.Empty : $" as commit {commitSha[..Math.Min(12, commitSha.Length)]}")
-                + (reason is null ? string.Empty : $": {reason}"),
-            CreatedAt = now,
-        });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return phase;
     }
 
     /// <summary>Marks the run's still-queued phases SKIPPED (the run ended before reaching them).</summary>
     public async Task<int> SkipQueuedPhasesAsync(string runId, string reason, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureFenceAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        var skipped = await SkipQueuedAsync(db, runId, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        fence?.EnsureHeld(connection, transaction, runId);
+        var skipped = await SkipQueuedAsync(connection, transaction, runId, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return skipped;
     }
 
     /// <summary>
-    /// A run's transition inside the caller's transaction: checked against the domain, timestamps and reason set,
-    /// its <c>events</c> row added (saved with the caller's other changes).
+    /// A run's transition inside the caller's transaction: the domain's rule applied to <paramref name="run"/>, the
+    /// row updated and its <c>run_status</c> event written.
     /// </summary>
-    internal static void ApplyRunTransition(AutopackDbContext db, RunRow run, RunStatus to, string? reason, DateTime now)
+    internal static async Task ApplyRunTransitionAsync(
+        DbConnection connection, DbTransaction transaction, RunRow run, RunStatus to, string? reason, DateTime now, CancellationToken cancellationToken)
     {
         var from = run.Status;
-        RunTransitions.Ensure(run.RunId, from, to);
-        run.Status = to;
-        if (to == RunStatus.Executing)
-        {
-            run.StartedAt ??= now;
-            run.FailureReason = null;
-        }
-
-        if (RunTransitions.IsTerminal(to))
-        {
-            run.FinishedAt = now;
-        }
-
-        if (reason is not null && to != RunStatus.Executing)
-        {
-            run.FailureReason = reason;
-        }
-
-        db.Events.Add(new EventRow
-        {
-            RunId = run.RunId,
-            Kind = "run_status",
-            Message = $"{from.ToName()} -> {to.ToName()}" + (reason is null ? string.Empty : $": {reason}"),
-            CreatedAt = now,
-        });
+        var next = RunColumns.ProgressOf(run).MoveTo(run.RunId, to, reason, now);
+        await connection.ExecuteAsync(
+            transaction,
+            "UPDATE runs SET status = @s, started_at = @st, finished_at = @f, failure_reason = @fr WHERE run_id = @r",
+            cancellationToken,
+            ("@s", next.Status.ToName()),
+            ("@st", SqlCommands.ToText(next.StartedAt)),
+            ("@f", SqlCommands.ToText(next.FinishedAt)),
+            ("@fr", next.FailureReason),
+            ("@r", run.RunId)).ConfigureAwait(false);
+        RunColumns.Apply(run, next);
+        await EventRows.InsertAsync(connection, transaction, run.RunId, null, "run_status", RunProgress.Describe(from, to, reason), now, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The run's still-queued phases SKIPPED inside the caller's transaction, each with its event; how many.</summary>
-    internal static async Task<int> SkipQueuedAsync(AutopackDbContext db, string runId, string reason, DateTime now, CancellationToken cancellationToken)
+    internal static async Task<int> SkipQueuedAsync(DbConnection connection, DbTransaction transaction, string runId, string reason, DateTime now, CancellationToken cancellationToken)
     {
-        var queued = await db.Phases.Where(p => p.RunId == runId && p.Status == PhaseStatus.Queued)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var queued = new List<PhaseRow>();
+        await using (var select = connection.Command(transaction, $"SELECT {RunColumns.Phase} FROM phases WHERE run_id = @r AND status = 'QUEUED' ORDER BY position", ("@r", runId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                queued.Add(RunColumns.ReadPhase(reader));
+            }
+        }
+
         foreach (var phase in queued)
         {
-            phase.Status = PhaseTransitions.Ensure(phase.PhaseId, phase.Status, PhaseStatus.Skipped);
-            phase.FinishedAt = now;
-            phase.FailureReason = reason;
-            db.Events.Add(new EventRow { RunId = runId, PhaseId = phase.PhaseId, Kind = "phase_status", Message = $"QUEUED -> SKIPPED: {reason}", CreatedAt = now });
+            await WritePhaseMoveAsync(connection, transaction, phase, PhaseStatus.Skipped, now, reason, false, null, cancellationToken).ConfigureAwait(false);
         }
 
         return queued.Count;
     }
 
-    private Task EnsureFenceAsync(AutopackDbContext db, string runId, CancellationToken cancellationToken) =>
-        fence is null ? Task.CompletedTask : fence.EnsureHeldAsync(db, runId, cancellationToken);
+    internal static async Task<RunRow?> ReadRunAsync(DbConnection connection, DbTransaction? transaction, string runId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(transaction, $"SELECT {RunColumns.Run} FROM runs WHERE run_id = @r", ("@r", runId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? RunColumns.ReadRun(reader) : null;
+    }
+
+    private async Task<PhaseRow> TransitionPhaseCoreAsync(
+        string phaseId, PhaseStatus to, string? reason, bool refundAttempt, string? commitSha, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        PhaseRow phase;
+        await using (var select = connection.Command(transaction, $"SELECT {RunColumns.Phase} FROM phases WHERE phase_id = @p", ("@p", phaseId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            phase = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? RunColumns.ReadPhase(reader) : throw new NotFoundException("phase", phaseId);
+        }
+
+        fence?.EnsureHeld(connection, transaction, phase.RunId);
+        await WritePhaseMoveAsync(connection, transaction, phase, to, time.GetUtcNow().UtcDateTime, reason, refundAttempt, commitSha, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return phase;
+    }
+
+    /// <summary>The domain's rule applied to <paramref name="phase"/>, the row updated and its <c>phase_status</c> event written.</summary>
+    private static async Task WritePhaseMoveAsync(
+        DbConnection connection, DbTransaction transaction, PhaseRow phase, PhaseStatus to, DateTime now, string? reason, bool refundAttempt, string? commitSha, CancellationToken cancellationToken)
+    {
+        var from = phase.Status;
+        var next = RunColumns.ProgressOf(phase).MoveTo(phase.PhaseId, to, now, reason, refundAttempt, commitSha);
+        await connection.ExecuteAsync(
+            transaction,
+            "UPDATE phases SET status = @s, attempts = @a, started_at = @st, finished_at = @f, failure_reason = @fr, commit_sha = @c WHERE phase_id = @p",
+            cancellationToken,
+            ("@s", next.Status.ToName()),
+            ("@a", next.Attempts),
+            ("@st", SqlCommands.ToText(next.StartedAt)),
+            ("@f", SqlCommands.ToText(next.FinishedAt)),
+            ("@fr", next.FailureReason),
+            ("@c", next.CommitSha),
+            ("@p", phase.PhaseId)).ConfigureAwait(false);
+        RunColumns.Apply(phase, next);
+        await EventRows.InsertAsync(connection, transaction, phase.RunId, phase.PhaseId, "phase_status", next.DescribeMoveFrom(from, reason, commitSha), now, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -110,23 +110,19 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
     /// <summary>The branch a run's commits go to.</summary>
     public static string BranchOf(string runId) => $"autopack/{runId}";
 
-    public async Task<RunRow?> FindAsync(string runId, CancellationToken cancellationToken = default)
-    {
-        await using var db = database.CreateContext();
-        return await db.Runs.AsNoTracking()
-            .Include(r => r.Tiers.OrderBy(t => t.Position))
-            .Include(r => r.Phases.OrderBy(p => p.Position))
-            .AsSplitQuery()
-            .FirstOrDefaultAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>A run with its tiers and phases in order (plain SQL: the executor's first read), or null.</summary>
+    public async Task<RunRow?> FindAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await RunDetailReader.ReadOnceAsync(database, runId, cancellationToken).ConfigureAwait(false))?.Run;
 
     public async Task<RunRow> GetAsync(string runId, CancellationToken cancellationToken = default) =>
         await FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
 
     public async Task<PhaseRow?> FindPhaseAsync(string phaseId, CancellationToken cancellationToken = default)
     {
-        await using var db = database.CreateContext();
-        return await db.Phases.AsNoTracking().FirstOrDefaultAsync(p => p.PhaseId == phaseId, cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(null, $"SELECT {RunColumns.Phase} FROM phases WHERE phase_id = @p", ("@p", phaseId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? RunColumns.ReadPhase(reader) : null;
     }
 
     /// <summary>

@@ -1,10 +1,10 @@
+using System.Data.Common;
 using Autopack.Domain.Runs;
 using Autopack.Domain.Settings;
 using Autopack.Storage.Database;
-using Autopack.Storage.Entities;
+using Autopack.Storage.Events;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
-using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Runtime;
 
@@ -22,25 +22,27 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
     {
         ArgumentNullException.ThrowIfNull(command);
         var isPhase = command.Kind == ControlKind.Timeout;
-        await using var db = database.CreateContext();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
 
-        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the check, the lease look-up and the insert see one state.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // IMMEDIATE: the check, the lease look-up and the insert see one state.
+        await using var transaction = connection.BeginTransaction(deferred: false);
         string runId;
         string status;
         if (isPhase)
         {
-            var phase = await db.Phases.AsNoTracking().FirstOrDefaultAsync(p => p.PhaseId == command.TargetId, cancellationToken).ConfigureAwait(false)
-                ?? throw new NotFoundException("phase", command.TargetId);
-            (runId, status) = (phase.RunId, phase.Status.ToName());
-            if (PhaseTransitions.IsTerminal(phase.Status))
+            await using var select = connection.Command(transaction, "SELECT run_id, status FROM phases WHERE phase_id = @p", ("@p", command.TargetId));
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            (runId, status) = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? (reader.GetString(0), reader.GetString(1))
+                : throw new NotFoundException("phase", command.TargetId);
+            if (PhaseTransitions.IsTerminal(StatusNames.ParsePhase(status)))
             {
                 return new ControlRequestResult(command, runId, null, $"phase {command.TargetId} already ended ({status})");
             }
         }
         else
         {
-            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.RunId == command.TargetId, cancellationToken).ConfigureAwait(false)
+            var run = await RunStateWriter.ReadRunAsync(connection, transaction, command.TargetId, cancellationToken).ConfigureAwait(false)
                 ?? throw new NotFoundException("run", command.TargetId);
             (runId, status) = (run.RunId, run.Status.ToName());
             if (RunTransitions.IsTerminal(run.Status))
@@ -50,29 +52,27 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var request = new ControlRequestRow
-        {
-            RunId = runId,
-            PhaseId = isPhase ? command.TargetId : null,
-            Kind = ControlCommand.WordOf(command.Kind),
-            Source = Name(source),
-            RequestedAt = now,
-        };
-        db.ControlRequests.Add(request);
         var endedNow = command.Kind == ControlKind.Abort
             && status is "QUEUED" or "PAUSED"
-            && !await HeldByLiveExecutorAsync(db, runId, now, cancellationToken).ConfigureAwait(false);
+            && !await HeldByLiveExecutorAsync(connection, transaction, runId, now, cancellationToken).ConfigureAwait(false);
+        var outcome = endedNow ? $"aborted at once: the run was {status} and no executor held it" : null;
+        var requestId = await ControlRequestStore.InsertAsync(
+            connection, transaction, runId, isPhase ? command.TargetId : null, ControlCommand.WordOf(command.Kind), Name(source), now,
+            endedNow ? now : null, endedNow ? Name(source) : null, outcome, cancellationToken).ConfigureAwait(false);
         if (endedNow)
         {
-            await AbortNowAsync(db, runId, request, source, now, cancellationToken).ConfigureAwait(false);
+            // The run is ended as its executor would have: ABORTED, its queued phases SKIPPED, each change in events.
+            var run = (await RunStateWriter.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+            await RunStateWriter.ApplyRunTransitionAsync(connection, transaction, run, RunStatus.Aborted, "aborted by operator", now, cancellationToken).ConfigureAwait(false);
+            await RunStateWriter.SkipQueuedAsync(connection, transaction, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
+            await EventRows.InsertAsync(connection, transaction, runId, null, "control_command", $"abort:{runId}: {outcome} (request from {Name(source)})", now, cancellationToken).ConfigureAwait(false);
         }
 
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         // The file is written after the commit, so an executor that sees it can always see its row too.
         var path = endedNow ? null : runtime.WriteControlFile(command);
-        return new ControlRequestResult(command, runId, path, null, request.Id, endedNow);
+        return new ControlRequestResult(command, runId, path, null, requestId, endedNow);
     }
 
     public static string Name(ControlSource source) => source switch
@@ -83,24 +83,10 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
     };
 
     /// <summary>A lease whose heartbeat is younger than the stale limit, as <see cref="ExecutorLeases"/> judges it.</summary>
-    private async Task<bool> HeldByLiveExecutorAsync(AutopackDbContext db, string runId, DateTime now, CancellationToken cancellationToken)
+    private async Task<bool> HeldByLiveExecutorAsync(DbConnection connection, DbTransaction transaction, string runId, DateTime now, CancellationToken cancellationToken)
     {
-        var lease = await db.ExecutorLeases.AsNoTracking().FirstOrDefaultAsync(l => l.RunId == runId, cancellationToken).ConfigureAwait(false);
-        return lease is not null && ExecutorLeases.IsFresh(lease, now, TimeSpan.FromSeconds(settings.LeaseStaleSeconds));
-    }
-
-    /// <summary>Ends a run that no executor holds, as the executor would have: ABORTED, its queued phases SKIPPED, each change in events.</summary>
-    private static async Task AbortNowAsync(AutopackDbContext db, string runId, ControlRequestRow request, ControlSource source, DateTime now, CancellationToken cancellationToken)
-    {
-        var run = await db.Runs.FirstAsync(r => r.RunId == runId, cancellationToken).ConfigureAwait(false);
-        var from = run.Status;
-        RunStateWriter.ApplyRunTransition(db, run, RunStatus.Aborted, "aborted by operator", now);
-        await RunStateWriter.SkipQueuedAsync(db, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
-
-        var outcome = $"aborted at once: the run was {from.ToName()} and no executor held it";
-        request.HandledAt = now;
-        request.HandledBy = Name(source);
-        request.Outcome = outcome;
-        db.Events.Add(new EventRow { RunId = runId, Kind = "control_command", Message = $"abort:{runId}: {outcome} (request from {Name(source)})", CreatedAt = now });
+        await using var command = connection.Command(transaction, "SELECT heartbeat_at FROM executor_leases WHERE run_id = @r", ("@r", runId));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string heartbeat
+            && now - DbTime.FromText(heartbeat) < TimeSpan.FromSeconds(settings.LeaseStaleSeconds);
     }
 }

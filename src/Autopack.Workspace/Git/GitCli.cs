@@ -23,6 +23,7 @@ internal sealed class GitCli(CommandRunner runner)
         "-c", "core.quotePath=false",
         "-c", "color.ui=false",
         "-c", "gc.auto=0",
+        "-c", "maintenance.auto=false",
         "-c", "advice.detachedHead=false",
     ];
 
@@ -49,6 +50,12 @@ internal sealed class GitCli(CommandRunner runner)
         },
         scrubSecrets: true);
 
+    // Subcommands that run no hooks: nothing they start can outlive them, so they are started directly. Everything
+    // else (commit, worktree add: hooks of the operator's repository) gets a process group of its own (setsid), so a
+    // timeout kills whatever a hook left behind. The extra exec was a third of each git call's cost (ADR-034).
+    private static readonly HashSet<string> NoHookSubcommands =
+        new(StringComparer.Ordinal) { "rev-parse", "symbolic-ref", "diff", "log", "add", "branch", "for-each-ref", "init", "reset", "clean", "status" };
+
     /// <summary>Runs git in <paramref name="directory"/>; a failure is returned, not thrown.</summary>
     public async Task<GitOutput> RunAsync(string directory, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
@@ -62,7 +69,8 @@ internal sealed class GitCli(CommandRunner runner)
             Environment,
             standardOutput.CreateTarget(),
             standardError.CreateTarget(),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            ownProcessGroup: arguments.Count == 0 || !NoHookSubcommands.Contains(arguments[0])).ConfigureAwait(false);
         return new GitOutput(arguments, outcome.TimedOut ? null : outcome.ExitCode, standardOutput.Snapshot().Text, standardError.Snapshot().Text);
     }
 

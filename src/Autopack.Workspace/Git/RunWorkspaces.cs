@@ -84,10 +84,11 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
         Directory.CreateDirectory(folder);
         string repositoryPath;
         string start;
+        var newRepository = false;
         if (repository is null)
         {
             repositoryPath = Path.Join(folder, "repository");
-            start = await InitialiseRunRepositoryAsync(repositoryPath, runId, ct).ConfigureAwait(false);
+            (start, newRepository) = await InitialiseRunRepositoryAsync(repositoryPath, runId, ct).ConfigureAwait(false);
         }
         else
         {
@@ -95,21 +96,19 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             start = await ResolveBaseAsync(repositoryPath, baseCommit, ct).ConfigureAwait(false);
         }
 
+        // Every git process costs a cold executor milliseconds: a repository made just now has no branch to look for.
         var branch = $"autopack/{runId}";
-        var branchExists = await _git.RunAsync(
-            repositoryPath, ["rev-parse", "--verify", "--quiet", $"refs/heads/{branch}"], ct).ConfigureAwait(false);
-        if (!branchExists.Succeeded)
-        {
-            await _git.RunCheckedAsync(repositoryPath, ["branch", "--no-track", branch, start], ct).ConfigureAwait(false);
-        }
-
+        var branchExists = !newRepository && (await _git.RunAsync(
+            repositoryPath, ["rev-parse", "--verify", "--quiet", $"refs/heads/{branch}"], ct).ConfigureAwait(false)).Succeeded;
         var path = Path.Join(folder, "workspace");
-        if (!await IsWorktreeOfAsync(repositoryPath, path, ct).ConfigureAwait(false))
+        if (branchExists && await IsWorktreeOfAsync(repositoryPath, path, ct).ConfigureAwait(false))
         {
-            await RecreateWorktreeAsync(repositoryPath, path, branch, ct).ConfigureAwait(false);
+            return new RunWorktree(_git, RealPath.Resolve(path), branch, start, fresh: false);
         }
 
-        return new RunWorktree(_git, RealPath.Resolve(path), branch, start);
+        // A new run repository's base is an empty commit: there is nothing to check out.
+        await AddWorktreeAsync(repositoryPath, path, branch, branchExists ? null : start, checkout: !newRepository, ct).ConfigureAwait(false);
+        return new RunWorktree(_git, RealPath.Resolve(path), branch, start, fresh: !branchExists);
     }
 
     private async Task<string> ResolveBaseAsync(string repositoryPath, string? baseRef, CancellationToken ct)
@@ -140,25 +139,29 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             WorkspaceException.BaseField, $"'{name}' does not resolve to a commit in {repositoryPath}.");
     }
 
-    private async Task<string> InitialiseRunRepositoryAsync(string path, string runId, CancellationToken ct)
+    /// <summary>The run's own repository with one empty commit (the base); whether it was made just now.</summary>
+    private async Task<(string Start, bool Created)> InitialiseRunRepositoryAsync(string path, string runId, CancellationToken ct)
     {
         Directory.CreateDirectory(path);
 
         // Looked for by name: asking git would find the repository the runs folder itself may live in.
-        if (!Directory.Exists(Path.Join(path, ".git")))
+        var created = !Directory.Exists(Path.Join(path, ".git"));
+        if (created)
         {
-            await _git.RunCheckedAsync(path, ["init", "--quiet"], ct).ConfigureAwait(false);
+            await _git.RunCheckedAsync(path, ["init", "--quiet", "--template="], ct).ConfigureAwait(false);
         }
-
-        var head = await _git.RunAsync(path, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ct).ConfigureAwait(false);
-        if (head.Succeeded)
+        else
         {
-            return head.StandardOutput.Trim();
+            var head = await _git.RunAsync(path, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ct).ConfigureAwait(false);
+            if (head.Succeeded)
+            {
+                return (head.StandardOutput.Trim(), false);
+            }
         }
 
         await _git.RunCheckedAsync(
             path, ["commit", "--quiet", "--allow-empty", "-m", $"Autopack: empty repository for run {runId}"], ct).ConfigureAwait(false);
-        return (await _git.RunCheckedAsync(path, ["rev-parse", "--verify", "HEAD^{commit}"], ct).ConfigureAwait(false)).Trim();
+        return ((await _git.RunCheckedAsync(path, ["rev-parse", "--verify", "HEAD^{commit}"], ct).ConfigureAwait(false)).Trim(), created);
     }
 
     /// <summary>True when <paramref name="path"/> is a working worktree of the repository (its own top level,
@@ -170,20 +173,32 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             return false;
         }
 
-        var top = await _git.RunAsync(path, ["rev-parse", "--show-toplevel"], ct).ConfigureAwait(false);
-        if (!top.Succeeded || RealPath.Resolve(top.StandardOutput.Trim()) != RealPath.Resolve(path))
+        var found = await _git.RunAsync(path, ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir"], ct).ConfigureAwait(false);
+        var lines = found.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!found.Succeeded || lines.Length != 2 || RealPath.Resolve(lines[0]) != RealPath.Resolve(path))
         {
             return false;
         }
 
-        var common = await _git.RunAsync(path, ["rev-parse", "--path-format=absolute", "--git-common-dir"], ct).ConfigureAwait(false);
         var expected = await _git.RunCheckedAsync(
             repositoryPath, ["rev-parse", "--path-format=absolute", "--git-common-dir"], ct).ConfigureAwait(false);
-        return common.Succeeded && RealPath.Resolve(common.StandardOutput.Trim()) == RealPath.Resolve(expected.Trim());
+        return RealPath.Resolve(lines[1]) == RealPath.Resolve(expected.Trim());
     }
 
-    private async Task RecreateWorktreeAsync(string repositoryPath, string path, string branch, CancellationToken ct)
+    /// <summary>
+    /// Adds the worktree at <paramref name="path"/> on <paramref name="branch"/>, making the branch at
+    /// <paramref name="newBranchStart"/> when given. The first try is a plain add; only when it fails (a folder left
+    /// behind, a registration a crash left locked) is the old registration unlocked and pruned and the folder cleared.
+    /// </summary>
+    private async Task AddWorktreeAsync(string repositoryPath, string path, string branch, string? newBranchStart, bool checkout, CancellationToken ct)
     {
+        string[] target = newBranchStart is null ? [path, branch] : ["-B", branch, path, newBranchStart];
+        string[] add = checkout ? ["worktree", "add", "--quiet", .. target] : ["worktree", "add", "--quiet", "--no-checkout", .. target];
+        if (!Directory.Exists(path) && (await _git.RunAsync(repositoryPath, add, ct).ConfigureAwait(false)).Succeeded)
+        {
+            return;
+        }
+
         // A crash in `git worktree add` leaves its registration locked ("initializing"), which prune keeps.
         await _git.RunAsync(repositoryPath, ["worktree", "unlock", path], ct).ConfigureAwait(false);
         if (Directory.Exists(path))
@@ -197,7 +212,7 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
         }
 
         await _git.RunCheckedAsync(repositoryPath, ["worktree", "prune"], ct).ConfigureAwait(false);
-        await _git.RunCheckedAsync(repositoryPath, ["worktree", "add", "--quiet", path, branch], ct).ConfigureAwait(false);
+        await _git.RunCheckedAsync(repositoryPath, add, ct).ConfigureAwait(false);
     }
 
     private static WorkspaceException Refused(string message) => new(WorkspaceException.RepositoryField, message);

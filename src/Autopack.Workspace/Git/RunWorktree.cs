@@ -11,12 +11,17 @@ public sealed partial class RunWorktree
 {
     private readonly GitCli _git;
 
-    internal RunWorktree(GitCli git, string path, string branch, string baseCommit)
+    // The branch tip as Autopack's own last open, reset or commit left it; null when unknown.
+    private string? _knownTip;
+
+    internal RunWorktree(GitCli git, string path, string branch, string baseCommit, bool fresh)
     {
         _git = git;
         Path = path;
         Branch = branch;
         BaseCommit = baseCommit;
+        Fresh = fresh;
+        _knownTip = fresh ? baseCommit : null;
     }
 
     /// <summary>The worktree's absolute (real) path.</summary>
@@ -28,16 +33,31 @@ public sealed partial class RunWorktree
     /// <summary>The commit the run branch started from.</summary>
     public string BaseCommit { get; }
 
+    /// <summary>
+    /// True when the branch and the worktree were made just now from <see cref="BaseCommit"/>: the worktree is exactly
+    /// that commit and the branch holds nothing after it, so there is nothing to look up or reset yet.
+    /// </summary>
+    public bool Fresh { get; }
+
     private string BranchRef => $"refs/heads/{Branch}";
 
     /// <summary>The sha of the run branch's tip.</summary>
     public async Task<string> TipAsync(CancellationToken ct) =>
         (await _git.RunCheckedAsync(Path, ["rev-parse", "--verify", $"{BranchRef}^{{commit}}"], ct).ConfigureAwait(false)).Trim();
 
+    /// <summary>
+    /// The tip between attempts: what Autopack's own last open, reset or commit left, asked of git only when unknown.
+    /// Valid only while nothing else can move the branch: every attempt (where a builder's or verify's commands may
+    /// commit) ends with a reset to its start or with its commit, each of which sets it.
+    /// </summary>
+    public async Task<string> TipBetweenAttemptsAsync(CancellationToken ct) =>
+        _knownTip ??= await TipAsync(ct).ConfigureAwait(false);
+
     /// <summary>Makes the worktree exactly the branch tip again: tracked changes, new files and ignored files are
     /// gone, and HEAD is back on the branch whatever a command did to it.</summary>
     public async Task ResetToTipAsync(CancellationToken ct)
     {
+        _knownTip = null;
         await AttachHeadAsync(ct).ConfigureAwait(false);
         await _git.RunCheckedAsync(Path, ["reset", "--hard", "--quiet"], ct).ConfigureAwait(false);
         await CleanAsync(ct).ConfigureAwait(false);
@@ -48,9 +68,11 @@ public sealed partial class RunWorktree
     public async Task ResetToAsync(string commit, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commit);
+        _knownTip = null;
         await AttachHeadAsync(ct).ConfigureAwait(false);
         await _git.RunCheckedAsync(Path, ["reset", "--hard", "--quiet", $"{commit}^{{commit}}", "--"], ct).ConfigureAwait(false);
         await CleanAsync(ct).ConfigureAwait(false);
+        _knownTip = FullShaPattern().IsMatch(commit) ? commit : null;
     }
 
     /// <summary>The unified diff of the working tree (new files included, ignored ones not) against
@@ -81,8 +103,17 @@ public sealed partial class RunWorktree
         string subject, string body, IReadOnlyList<KeyValuePair<string, string>> trailers, string? parent, CancellationToken ct)
     {
         var message = CommitMessage(subject, body, trailers);
-        await AttachHeadAsync(ct).ConfigureAwait(false);
-        if (parent is not null && await TipAsync(ct).ConfigureAwait(false) != parent)
+        _knownTip = null;
+
+        // One git call for the tip and where HEAD points: a builder's command may have committed or checked out.
+        var state = (await _git.RunCheckedAsync(Path, ["rev-parse", $"{BranchRef}^{{commit}}", "--symbolic-full-name", "HEAD"], ct).ConfigureAwait(false))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (state.Length != 2 || state[1] != BranchRef)
+        {
+            await AttachHeadAsync(ct).ConfigureAwait(false);
+        }
+
+        if (parent is not null && state[0] != parent)
         {
             await _git.RunCheckedAsync(Path, ["reset", "--soft", "--quiet", $"{parent}^{{commit}}", "--"], ct).ConfigureAwait(false);
         }
@@ -104,7 +135,7 @@ public sealed partial class RunWorktree
             File.Delete(messageFile);
         }
 
-        return await TipAsync(ct).ConfigureAwait(false);
+        return _knownTip = await TipAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>One commit on top of the tip; see the overload with a parent.</summary>
@@ -186,4 +217,7 @@ public sealed partial class RunWorktree
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]*$")]
     private static partial Regex TrailerKeyPattern();
+
+    [GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial Regex FullShaPattern();
 }

@@ -95,7 +95,11 @@ public sealed class CommandRunner
         return result;
     }
 
-    /// <summary>Runs a program with the given output targets (git keeps stdout apart from stderr).</summary>
+    /// <summary>
+    /// Runs a program with the given output targets (git keeps stdout apart from stderr). With
+    /// <paramref name="ownProcessGroup"/> false the program is started directly, not through <c>setsid</c>: for a
+    /// program that starts nothing of its own (git plumbing that runs no hooks), where the extra exec is all setsid adds.
+    /// </summary>
     internal async Task<ProcessOutcome> ExecuteAsync(
         string program,
         IReadOnlyList<string> arguments,
@@ -104,7 +108,8 @@ public sealed class CommandRunner
         IReadOnlyDictionary<string, string?> environment,
         PipeTarget standardOutput,
         PipeTarget standardError,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool ownProcessGroup = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(program);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -114,7 +119,7 @@ public sealed class CommandRunner
             throw new DirectoryNotFoundException($"The working directory '{workingDirectory}' does not exist.");
         }
 
-        var (target, targetArguments) = ProcessGroup.Wrap(program, arguments);
+        var (target, targetArguments) = ownProcessGroup ? ProcessGroup.Wrap(program, arguments) : (program, arguments);
         var command = Cli.Wrap(target)
             .WithArguments(targetArguments)
             .WithWorkingDirectory(workingDirectory)
@@ -145,7 +150,7 @@ public sealed class CommandRunner
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            await KillAsync(pid, kill, execution).ConfigureAwait(false);
+            await KillAsync(ownProcessGroup ? pid : 0, kill, execution).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return new ProcessOutcome(null, TimedOut: true, Stopwatch.GetElapsedTime(started));
         }
@@ -159,13 +164,17 @@ public sealed class CommandRunner
         }
         catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
         {
-            await KillAsync(pid, kill, execution).ConfigureAwait(false);
+            await KillAsync(ownProcessGroup ? pid : 0, kill, execution).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             exitCode = exited.Task.Result;
         }
 
         // Whatever the command left running in its group (a server started with &) ends with it.
-        ProcessGroup.Kill(pid);
+        if (ownProcessGroup)
+        {
+            ProcessGroup.Kill(pid);
+        }
+
         return new ProcessOutcome(exitCode, TimedOut: false, Stopwatch.GetElapsedTime(started));
     }
 
@@ -183,9 +192,10 @@ public sealed class CommandRunner
         }
     }
 
-    private static async Task KillAsync(int pid, CancellationTokenSource kill, Task execution)
+    /// <summary>Kills the group led by <paramref name="groupLeader"/> (0: none; the program alone is killed by CliWrap's cancellation).</summary>
+    private static async Task KillAsync(int groupLeader, CancellationTokenSource kill, Task execution)
     {
-        ProcessGroup.Kill(pid);
+        ProcessGroup.Kill(groupLeader);
         await kill.CancelAsync().ConfigureAwait(false);
         try
         {

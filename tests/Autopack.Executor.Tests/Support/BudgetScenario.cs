@@ -48,7 +48,7 @@ public sealed class BudgetScenario : IAsyncDisposable
     {
         pipelinesUsed = new ProviderPipelines(providers.Select(p => p.Name), resilience ?? FastResilience, TimeProvider.System);
         pipelines.Add(pipelinesUsed);
-        return new BudgetedLlmClient(Ledger, new ProviderCatalog(providers), pipelinesUsed, Counter, Settings);
+        return new BudgetedLlmClient(Ledger, new ProviderCatalog(providers), pipelinesUsed, Settings);
     }
 
     public long UsedByPhase(string phaseId) =>

@@ -8,7 +8,7 @@ public sealed class OfflineProviderTests
 {
     private const string Goal = "Create the project skeleton\nAdd a health endpoint\nWrite its tests";
 
-    private readonly PromptTokenCounter counter = new();
+    private readonly PromptTokenCounter counter = PromptTokenCounter.OfflineModel;
 
     [Test]
     public async Task CompleteAsync_SamePromptTwice_GivesSameReplyAndCounts()
@@ -31,7 +31,7 @@ public sealed class OfflineProviderTests
     }
 
     [Test]
-    public async Task CompleteAsync_Builder_ReportsUsageCountedWithTheRealTokenizer()
+    public async Task CompleteAsync_Builder_ReportsUsageCountedByTheOfflineModelsCounter()
     {
         var response = await NewProvider().CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
 

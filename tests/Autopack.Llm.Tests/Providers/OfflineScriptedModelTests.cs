@@ -16,7 +16,7 @@ public sealed class OfflineScriptedModelTests
         new("finish", "Ends the builder's turn.", JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone()),
     ];
 
-    private readonly PromptTokenCounter counter = new();
+    private readonly PromptTokenCounter counter = PromptTokenCounter.OfflineModel;
 
     private OfflineProvider Provider() => new(counter, TimeSpan.Zero, TimeProvider.System);
 

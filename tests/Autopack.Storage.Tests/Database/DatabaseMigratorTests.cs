@@ -71,6 +71,11 @@ public class DatabaseMigratorTests
     }
 
     [Test]
+    public void LatestVersion_WrittenInTheMigrationsAssembly_IsTheNewestMigrationItHolds() =>
+        Assert.That(DatabaseMigrator.LatestVersion, Is.EqualTo(DatabaseMigrator.ScannedLatestVersion()),
+            "MigrationsAssembly.LatestVersion must be raised to the version of the newest migration");
+
+    [Test]
     public void MigrateUp_FreshFile_JournalModeIsWalInTheFile()
     {
         new DatabaseMigrator(database).MigrateUp();
