@@ -1,4 +1,3 @@
-using System.Globalization;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
@@ -73,9 +72,8 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
         var now = DbTime.ToText(time.GetUtcNow());
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
-        var status = await QueueSql.TextAsync(connection, transaction, "SELECT status FROM runs WHERE run_id = $r", cancellationToken, ("$r", runId)).ConfigureAwait(false)
-            ?? throw new NotFoundException("run", runId);
-        RunTransitions.Ensure(runId, StatusNames.ParseRun(status), RunStatus.Queued);
+        // The move first (it refuses an unknown or not PAUSED run), then the stop requests it supersedes.
+        await RequeuePausedAsync(connection, transaction, runId, $"requeued by operator ({by})", now, cancellationToken).ConfigureAwait(false);
         var superseded = await QueueSql.ExecuteAsync(
             connection,
             transaction,
@@ -85,7 +83,6 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
             ("$by", by),
             ("$outcome", $"superseded: run requeued by {by}"),
             ("$r", runId)).ConfigureAwait(false);
-        await RequeuePausedAsync(connection, transaction, runId, $"requeued by operator ({by})", now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return superseded;
     }
@@ -110,21 +107,39 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
             reader.IsDBNull(4) ? null : reader.GetString(4));
     }
 
-    /// <summary>PAUSED -> QUEUED inside the caller's transaction, with its <c>run_status</c> event (the caller checked the status).</summary>
+    /// <summary>
+    /// PAUSED -> QUEUED inside the caller's transaction, by the domain's rule (<see cref="RunProgress.MoveTo"/>: the
+    /// reason is kept until the run executes again), with its <c>run_status</c> event.
+    /// </summary>
+    /// <exception cref="IllegalTransitionException">the run is not PAUSED.</exception>
     internal static async Task RequeuePausedAsync(SqliteConnection connection, SqliteTransaction transaction, string runId, string reason, string now, CancellationToken cancellationToken)
     {
-        var changed = await QueueSql.ExecuteAsync(
-            connection,
-            transaction,
-            "UPDATE runs SET status = 'QUEUED', failure_reason = NULL WHERE run_id = $r AND status = 'PAUSED'",
-            cancellationToken,
-            ("$r", runId)).ConfigureAwait(false);
-        if (changed != 1)
+        RunProgress progress;
+        await using (var read = QueueSql.Command(connection, transaction, "SELECT status, started_at, finished_at, failure_reason FROM runs WHERE run_id = $r", ("$r", runId)))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new IllegalTransitionException($"run {runId}", "(not PAUSED)", RunStatus.Queued.ToName());
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new NotFoundException("run", runId);
+            }
+
+            progress = new RunProgress(
+                StatusNames.ParseRun(reader.GetString(0)),
+                reader.IsDBNull(1) ? null : DbTime.FromText(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : DbTime.FromText(reader.GetString(2)),
+                reader.IsDBNull(3) ? null : reader.GetString(3));
         }
 
-        await QueueSql.AppendEventAsync(connection, transaction, runId, "run_status", string.Create(CultureInfo.InvariantCulture, $"PAUSED -> QUEUED: {reason}"), now, cancellationToken)
+        var next = progress.MoveTo(runId, RunStatus.Queued, reason, DbTime.FromText(now));
+        await QueueSql.ExecuteAsync(
+            connection,
+            transaction,
+            "UPDATE runs SET status = $s, failure_reason = $f WHERE run_id = $r",
+            cancellationToken,
+            ("$s", next.Status.ToName()),
+            ("$f", next.FailureReason),
+            ("$r", runId)).ConfigureAwait(false);
+        await QueueSql.AppendEventAsync(connection, transaction, runId, "run_status", RunProgress.Describe(progress.Status, next.Status, reason), now, cancellationToken)
             .ConfigureAwait(false);
     }
 }

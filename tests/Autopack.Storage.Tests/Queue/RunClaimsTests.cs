@@ -238,7 +238,8 @@ public class RunClaimsTests
         var release = await claims.ReleaseAsync(claim, 0, workerStopping: true, Stale);
 
         Assert.That(release.Requeued, Is.True);
-        Assert.That(Sql.Column(db.Database, "SELECT status || '|' || coalesce(failure_reason, '') FROM runs WHERE run_id = 'r1'").Single(), Is.EqualTo("QUEUED|"));
+        Assert.That(Sql.Column(db.Database, "SELECT status FROM runs WHERE run_id = 'r1'").Single(), Is.EqualTo("QUEUED"));
+        Assert.That(Sql.Column(db.Database, "SELECT failure_reason FROM runs WHERE run_id = 'r1'").Single(), Does.StartWith("requeued: worker w1 stopped"), "why it waits again, until it executes");
         Assert.That(Sql.Column(db.Database, "SELECT message FROM events WHERE kind = 'run_status'").Last(), Does.StartWith("PAUSED -> QUEUED: requeued: worker w1 stopped"));
         Assert.That(Sql.Scalar(db.Database, "SELECT count(*) FROM run_claims WHERE released_at IS NULL"), Is.Zero);
 
