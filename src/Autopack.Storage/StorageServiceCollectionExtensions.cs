@@ -3,6 +3,7 @@ using Autopack.Storage.Budgets;
 using Autopack.Storage.Database;
 using Autopack.Storage.Events;
 using Autopack.Storage.Leases;
+using Autopack.Storage.Queue;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ControlRequestStore>();
         services.AddSingleton<ExecutorLeases>();
         services.AddSingleton<BreakerStates>();
+        services.AddSingleton<QueueControl>();
+        services.AddSingleton<QueueReader>();
+        services.AddSingleton<WorkerRegistry>();
+        services.AddSingleton<RunClaims>();
         return services;
     }
 }
