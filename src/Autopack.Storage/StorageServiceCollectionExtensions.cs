@@ -20,7 +20,11 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddAutopackStorage(this IServiceCollection services, Func<IServiceProvider, string> databasePath)
     {
         ArgumentNullException.ThrowIfNull(databasePath);
-        services.AddSingleton(sp => new SqliteDatabase(databasePath(sp)));
+        // AUTOPACK_DB names a SQLite file or a PostgreSQL database (ADR-039); what only SQLite has (online backups,
+        // its integrity check) asks for SqliteDatabase, which a PostgreSQL installation does not provide.
+        services.AddSingleton(sp => AutopackDatabase.FromSetting(databasePath(sp)));
+        services.AddSingleton(sp => sp.GetRequiredService<AutopackDatabase>() as SqliteDatabase
+            ?? throw new NotSupportedException($"this needs a SQLite database; AUTOPACK_DB names {sp.GetRequiredService<AutopackDatabase>()}"));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunDetailReader>();

@@ -50,6 +50,12 @@ public abstract class AutopackDatabase
     /// </summary>
     public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Begins a read-only transaction whose reads all see one state: SQLite's deferred transaction (a snapshot from its
+    /// first read, never blocking writers in WAL mode); PostgreSQL's REPEATABLE READ.
+    /// </summary>
+    public abstract Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken = default);
+
     /// <summary>An EF Core context on this database (the API's and the CLI's run creation).</summary>
     public abstract AutopackDbContext CreateContext();
 

@@ -49,6 +49,12 @@ public sealed class PostgresDatabase : AutopackDatabase, IDisposable, IAsyncDisp
         return await ((NpgsqlConnection)connection).BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
     }
 
+    public override async Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return await ((NpgsqlConnection)connection).BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A context on the model built from <see cref="AutopackDbContext"/>'s configuration (the compiled model is SQLite's).</summary>
     public override AutopackDbContext CreateContext() =>
         new(contextOptions ??= new DbContextOptionsBuilder<AutopackDbContext>().UseNpgsql(dataSource).UseSnakeCaseNamingConvention().Options);

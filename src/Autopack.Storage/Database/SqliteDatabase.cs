@@ -70,6 +70,13 @@ public sealed class SqliteDatabase : AutopackDatabase
         return await Task.FromResult(((SqliteConnection)connection).BeginTransaction(deferred: false)).ConfigureAwait(false);
     }
 
+    public override async Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await Task.FromResult(((SqliteConnection)connection).BeginTransaction(deferred: true)).ConfigureAwait(false);
+    }
+
     public override bool IsUniqueViolation(Exception? exception) => exception switch
     {
         SqliteException { SqliteExtendedErrorCode: 1555 or 2067 } => true, // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE

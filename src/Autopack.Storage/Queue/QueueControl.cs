@@ -1,7 +1,7 @@
+using System.Data.Common;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Storage.Queue;
 
@@ -9,11 +9,11 @@ namespace Autopack.Storage.Queue;
 /// What operators change in the queue (CLI and API alike): dispatch on/off, the mode, the global executing_limit,
 /// and putting a PAUSED run back in the queue. Each change is one IMMEDIATE transaction with its <c>events</c> row.
 /// </summary>
-public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
+public sealed class QueueControl(AutopackDatabase database, TimeProvider time)
 {
     public async Task<QueueSettings> ReadAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadSettingsAsync(connection, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -30,26 +30,26 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
         }
 
         var now = DbTime.ToText(time.GetUtcNow());
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var sets = new List<string> { "updated_at = $now", "updated_by = $by" };
-        var parameters = new List<(string, object?)> { ("$now", now), ("$by", by) };
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        var sets = new List<string> { "updated_at = @now", "updated_by = @by" };
+        var parameters = new List<(string, object?)> { ("@now", now), ("@by", by) };
         if (change.Dispatch is { } dispatch)
         {
-            sets.Add("dispatch = $dispatch");
-            parameters.Add(("$dispatch", dispatch ? 1 : 0));
+            sets.Add("dispatch = @dispatch");
+            parameters.Add(("@dispatch", dispatch ? 1 : 0));
         }
 
         if (change.Mode is { } mode)
         {
-            sets.Add("mode = $mode");
-            parameters.Add(("$mode", mode.ToName()));
+            sets.Add("mode = @mode");
+            parameters.Add(("@mode", mode.ToName()));
         }
 
         if (change.ChangeLimit)
         {
-            sets.Add("executing_limit = $limit");
-            parameters.Add(("$limit", change.ExecutingLimit));
+            sets.Add("executing_limit = @limit");
+            parameters.Add(("@limit", change.ExecutingLimit));
         }
 
         await QueueSql.ExecuteAsync(connection, transaction, $"UPDATE queue_settings SET {string.Join(", ", sets)} WHERE id = 1", cancellationToken, [.. parameters])
@@ -70,28 +70,29 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
     public async Task<int> RequeueAsync(string runId, string by, CancellationToken cancellationToken = default)
     {
         var now = DbTime.ToText(time.GetUtcNow());
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         // The move first (it refuses an unknown or not PAUSED run), then the stop requests it supersedes.
         await RequeuePausedAsync(connection, transaction, runId, $"requeued by operator ({by})", now, cancellationToken).ConfigureAwait(false);
         var superseded = await QueueSql.ExecuteAsync(
             connection,
             transaction,
-            "UPDATE control_requests SET handled_at = $now, handled_by = $by, outcome = $outcome WHERE run_id = $r AND kind = 'stop' AND handled_at IS NULL",
+            "UPDATE control_requests SET handled_at = @now, handled_by = @by, outcome = @outcome WHERE run_id = @r AND kind = 'stop' AND handled_at IS NULL",
             cancellationToken,
-            ("$now", now),
-            ("$by", by),
-            ("$outcome", $"superseded: run requeued by {by}"),
-            ("$r", runId)).ConfigureAwait(false);
+            ("@now", now),
+            ("@by", by),
+            ("@outcome", $"superseded: run requeued by {by}"),
+            ("@r", runId)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return superseded;
     }
 
     /// <summary>The settings row, inside the caller's transaction when there is one.</summary>
-    internal static async Task<QueueSettings> ReadSettingsAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    /// <summary>The one settings row; <paramref name="lockClause"/> (<c> FOR UPDATE</c> on PostgreSQL) locks it for the transaction.</summary>
+    internal static async Task<QueueSettings> ReadSettingsAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken, string lockClause = "")
     {
-        // PostgreSQL: a claim reads this row with FOR UPDATE when executing_limit is set (RunClaims says why).
-        await using var command = QueueSql.Command(connection, transaction, "SELECT dispatch, mode, executing_limit, updated_at, updated_by FROM queue_settings WHERE id = 1");
+        await using var command = QueueSql.Command(
+            connection, transaction, $"SELECT dispatch, mode, executing_limit, updated_at, updated_by FROM queue_settings WHERE id = 1{lockClause}");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -100,9 +101,9 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
 
         var mode = QueueModes.TryParse(reader.GetString(1), out var parsed) ? parsed : QueueMode.Normal;
         return new QueueSettings(
-            reader.GetInt64(0) != 0,
+            Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) != 0,
             mode,
-            reader.IsDBNull(2) ? null : reader.GetInt32(2),
+            reader.IsDBNull(2) ? null : Convert.ToInt32(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture),
             DbTime.FromText(reader.GetString(3)),
             reader.IsDBNull(4) ? null : reader.GetString(4));
     }
@@ -112,10 +113,10 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
     /// reason is kept until the run executes again), with its <c>run_status</c> event.
     /// </summary>
     /// <exception cref="IllegalTransitionException">the run is not PAUSED.</exception>
-    internal static async Task RequeuePausedAsync(SqliteConnection connection, SqliteTransaction transaction, string runId, string reason, string now, CancellationToken cancellationToken)
+    internal static async Task RequeuePausedAsync(DbConnection connection, DbTransaction transaction, string runId, string reason, string now, CancellationToken cancellationToken)
     {
         RunProgress progress;
-        await using (var read = QueueSql.Command(connection, transaction, "SELECT status, started_at, finished_at, failure_reason FROM runs WHERE run_id = $r", ("$r", runId)))
+        await using (var read = QueueSql.Command(connection, transaction, "SELECT status, started_at, finished_at, failure_reason FROM runs WHERE run_id = @r", ("@r", runId)))
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -134,11 +135,11 @@ public sealed class QueueControl(SqliteDatabase database, TimeProvider time)
         await QueueSql.ExecuteAsync(
             connection,
             transaction,
-            "UPDATE runs SET status = $s, failure_reason = $f WHERE run_id = $r",
+            "UPDATE runs SET status = @s, failure_reason = @f WHERE run_id = @r",
             cancellationToken,
-            ("$s", next.Status.ToName()),
-            ("$f", next.FailureReason),
-            ("$r", runId)).ConfigureAwait(false);
+            ("@s", next.Status.ToName()),
+            ("@f", next.FailureReason),
+            ("@r", runId)).ConfigureAwait(false);
         await QueueSql.AppendEventAsync(connection, transaction, runId, "run_status", RunProgress.Describe(progress.Status, next.Status, reason), now, cancellationToken)
             .ConfigureAwait(false);
     }

@@ -1,42 +1,42 @@
+using System.Data.Common;
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Storage.Queue;
 
 /// <summary>Reads the queue's state in one read transaction (one consistent snapshot of settings, runs, claims and workers).</summary>
-public sealed class QueueReader(SqliteDatabase database, TimeProvider time)
+public sealed class QueueReader(AutopackDatabase database, TimeProvider time)
 {
     public async Task<QueueStatus> ReadAsync(TimeSpan staleAfter, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: true);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginReadAsync(connection, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow().UtcDateTime;
         var fresh = DbTime.ToText(now - staleAfter);
         var settings = await QueueControl.ReadSettingsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
 
         // Waiting runs: QUEUED and not yet held (a claimed run counts as executing from its claim on).
         var queued = await QueueSql.LongAsync(
-            connection, transaction, $"SELECT count(*) FROM runs WHERE status = 'QUEUED' AND run_id NOT IN ({QueueSql.OccupiedRuns})", cancellationToken, ("$fresh", fresh))
+            connection, transaction, $"SELECT count(*) FROM runs WHERE status = 'QUEUED' AND run_id NOT IN ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh))
             .ConfigureAwait(false);
         var oldest = await QueueSql.TextAsync(
-            connection, transaction, $"SELECT min(created_at) FROM runs WHERE status = 'QUEUED' AND run_id NOT IN ({QueueSql.OccupiedRuns})", cancellationToken, ("$fresh", fresh))
+            connection, transaction, $"SELECT min(created_at) FROM runs WHERE status = 'QUEUED' AND run_id NOT IN ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh))
             .ConfigureAwait(false);
-        var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns})", cancellationToken, ("$fresh", fresh)).ConfigureAwait(false);
+        var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh)).ConfigureAwait(false);
         var orphans = await QueueSql.LongAsync(
             connection,
             transaction,
             $"SELECT count(*) FROM runs WHERE status = 'EXECUTING' AND run_id NOT IN ({QueueSql.OccupiedRuns})",
             cancellationToken,
-            ("$fresh", fresh)).ConfigureAwait(false);
+            ("@fresh", fresh)).ConfigureAwait(false);
         var since = DbTime.ToText(now - QueueStatus.BacklogWindow);
-        var arrived = await QueueSql.LongAsync(connection, transaction, "SELECT count(*) FROM runs WHERE created_at > $since", cancellationToken, ("$since", since)).ConfigureAwait(false);
-        var claimed = await QueueSql.LongAsync(connection, transaction, "SELECT count(*) FROM run_claims WHERE claimed_at > $since", cancellationToken, ("$since", since)).ConfigureAwait(false);
+        var arrived = await QueueSql.LongAsync(connection, transaction, "SELECT count(*) FROM runs WHERE created_at > @since", cancellationToken, ("@since", since)).ConfigureAwait(false);
+        var claimed = await QueueSql.LongAsync(connection, transaction, "SELECT count(*) FROM run_claims WHERE claimed_at > @since", cancellationToken, ("@since", since)).ConfigureAwait(false);
         var workers = await ReadWorkersAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new QueueStatus(settings, queued, executing, orphans, oldest is null ? null : DbTime.FromText(oldest), workers, arrived, claimed, now, staleAfter);
     }
 
-    private static async Task<IReadOnlyList<WorkerInfo>> ReadWorkersAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<WorkerInfo>> ReadWorkersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = QueueSql.Command(connection, transaction, """
             SELECT w.worker_id, w.host, w.pid, w.concurrency, w.state, w.started_at, w.heartbeat_at,

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Storage.Queue;
 
@@ -13,27 +13,28 @@ namespace Autopack.Storage.Queue;
 /// executor should it wake up).
 /// </summary>
 /// <remarks>
-/// PostgreSQL variant (the same statements otherwise): the settings row is read <c>FOR UPDATE</c> when an
-/// executing_limit is set (the one row every claimer must pass, which makes the count-then-claim atomic, as the
-/// IMMEDIATE transaction does here) and <c>FOR SHARE</c> when not; <see cref="CandidateSql"/> gets
-/// <c>FOR UPDATE OF r SKIP LOCKED</c>, so claimers without a limit skip each other's runs instead of waiting. The
-/// unique index <c>ux_run_claims_open</c> (one open claim per run) is the last guard on both databases.
+/// On PostgreSQL (the same statements otherwise, ADR-039): when an executing_limit is set, the settings row is read
+/// again <c>FOR UPDATE</c>, the one row every claimer must pass, which makes the count-then-claim atomic as SQLite's
+/// IMMEDIATE transaction does; <see cref="CandidateSql"/> gets <c>FOR UPDATE OF r SKIP LOCKED</c>, so claimers skip
+/// each other's runs instead of waiting; a claimer that locks a run another one claimed and committed a moment before
+/// sees that claim on a fresh look and lets the run go. The unique index <c>ux_run_claims_open</c> (one open claim
+/// per run) is the last guard on both databases: a claim it refuses is a lost race, not an error.
 /// </remarks>
-public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
+public sealed class RunClaims(AutopackDatabase database, TimeProvider time)
 {
     /// <summary>
     /// The oldest claimable run: QUEUED, or EXECUTING with no live holder (its executor's lease stale or gone, its
-    /// worker's claim not live), and not backing off after a failed executor. Parameters: <c>$fresh</c>, <c>$now</c>.
+    /// worker's claim not live), and not backing off after a failed executor. Parameters: <c>@fresh</c>, <c>@now</c>.
     /// PostgreSQL: append <c>FOR UPDATE OF r SKIP LOCKED</c>.
     /// </summary>
     public const string CandidateSql = """
         SELECT r.run_id, r.status FROM runs r
         WHERE r.status IN ('QUEUED', 'EXECUTING')
-          AND NOT EXISTS (SELECT 1 FROM executor_leases l WHERE l.run_id = r.run_id AND l.heartbeat_at > $fresh)
+          AND NOT EXISTS (SELECT 1 FROM executor_leases l WHERE l.run_id = r.run_id AND l.heartbeat_at > @fresh)
           AND NOT EXISTS (
             SELECT 1 FROM run_claims c LEFT JOIN workers w ON w.worker_id = c.worker_id
             WHERE c.run_id = r.run_id
-              AND ((c.released_at IS NULL AND w.heartbeat_at > $fresh) OR c.retry_after > $now))
+              AND ((c.released_at IS NULL AND w.heartbeat_at > @fresh) OR c.retry_after > @now))
         ORDER BY r.created_at, r.run_id
         LIMIT 1
         """;
@@ -51,17 +52,22 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
         var now = time.GetUtcNow().UtcDateTime;
         var nowText = DbTime.ToText(now);
         var fresh = DbTime.ToText(now - staleAfter);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
         // BEGIN IMMEDIATE: the write lock is taken before the first read, so everything below sees one state.
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var settings = await QueueControl.ReadSettingsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (settings.ExecutingLimit is not null && database.ForUpdate.Length > 0)
+        {
+            settings = await QueueControl.ReadSettingsAsync(connection, transaction, cancellationToken, database.ForUpdate).ConfigureAwait(false);
+        }
+
         if (settings.ClaimRefusal is { } refusal)
         {
             return ClaimAttempt.None(refusal);
         }
 
-        var state = await QueueSql.TextAsync(connection, transaction, "SELECT state FROM workers WHERE worker_id = $w", cancellationToken, ("$w", worker.WorkerId))
+        var state = await QueueSql.TextAsync(connection, transaction, "SELECT state FROM workers WHERE worker_id = @w", cancellationToken, ("@w", worker.WorkerId))
             .ConfigureAwait(false);
         if (state != WorkerStates.Running)
         {
@@ -70,7 +76,7 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
 
         if (settings.ExecutingLimit is { } limit)
         {
-            var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns})", cancellationToken, ("$fresh", fresh))
+            var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh))
                 .ConfigureAwait(false);
             if (executing >= limit)
             {
@@ -80,7 +86,8 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
 
         string runId;
         string status;
-        await using (var candidate = QueueSql.Command(connection, transaction, CandidateSql, ("$fresh", fresh), ("$now", nowText)))
+        var skipLocked = database.ForUpdate.Length > 0 ? " FOR UPDATE OF r SKIP LOCKED" : string.Empty;
+        await using (var candidate = QueueSql.Command(connection, transaction, CandidateSql + skipLocked, ("@fresh", fresh), ("@now", nowText)))
         await using (var reader = await candidate.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -91,17 +98,38 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
             (runId, status) = (reader.GetString(0), reader.GetString(1));
         }
 
+        if (skipLocked.Length > 0 && await QueueSql.LongAsync(
+                connection,
+                transaction,
+                "SELECT count(*) FROM run_claims c JOIN workers w ON w.worker_id = c.worker_id WHERE c.run_id = @r AND c.released_at IS NULL AND w.heartbeat_at > @fresh",
+                cancellationToken,
+                ("@r", runId),
+                ("@fresh", fresh)).ConfigureAwait(false) > 0)
+        {
+            return ClaimAttempt.None($"run {runId} was claimed by another worker a moment ago");
+        }
+
         var takenOverFrom = await ReleaseDeadClaimsAsync(connection, transaction, runId, worker, now, cancellationToken).ConfigureAwait(false);
         var staleLease = status == "EXECUTING" ? await DescribeLeaseAsync(connection, transaction, runId, now, cancellationToken).ConfigureAwait(false) : null;
-        var id = await QueueSql.LongAsync(
-            connection,
-            transaction,
-            "INSERT INTO run_claims (run_id, worker_id, claimed_at, claimed_status) VALUES ($r, $w, $now, $s) RETURNING id",
-            cancellationToken,
-            ("$r", runId),
-            ("$w", worker.WorkerId),
-            ("$now", nowText),
-            ("$s", status)).ConfigureAwait(false);
+        long id;
+        try
+        {
+            id = await QueueSql.LongAsync(
+                connection,
+                transaction,
+                "INSERT INTO run_claims (run_id, worker_id, claimed_at, claimed_status) VALUES (@r, @w, @now, @s) RETURNING id",
+                cancellationToken,
+                ("@r", runId),
+                ("@w", worker.WorkerId),
+                ("@now", nowText),
+                ("@s", status)).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException ex) when (database.IsUniqueViolation(ex))
+        {
+            // ux_run_claims_open: another worker's claim of this run committed first.
+            return ClaimAttempt.None($"run {runId} was claimed by another worker a moment ago");
+        }
+
         var message = $"claimed from {status} by worker {worker.WorkerId} (pid {worker.Pid} on {worker.Host})"
             + (takenOverFrom is null ? string.Empty : $"; taken over from worker {takenOverFrom}")
             + (staleLease is null ? string.Empty : $"; {staleLease}");
@@ -114,8 +142,8 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
     /// <summary>Records the pid of the executor a claim started (shown to operators; the lease has it too once taken).</summary>
     public async Task SetExecutorPidAsync(long claimId, int pid, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await QueueSql.ExecuteAsync(connection, null, "UPDATE run_claims SET executor_pid = $p WHERE id = $id", cancellationToken, ("$p", pid), ("$id", claimId))
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await QueueSql.ExecuteAsync(connection, null, "UPDATE run_claims SET executor_pid = @p WHERE id = @id", cancellationToken, ("@p", pid), ("@id", claimId))
             .ConfigureAwait(false);
     }
 
@@ -132,10 +160,10 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
         ArgumentNullException.ThrowIfNull(claim);
         var now = time.GetUtcNow().UtcDateTime;
         var nowText = DbTime.ToText(now);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var status = await QueueSql.TextAsync(connection, transaction, "SELECT status FROM runs WHERE run_id = $r", cancellationToken, ("$r", claim.RunId)).ConfigureAwait(false);
-        var open = await QueueSql.LongAsync(connection, transaction, "SELECT count(*) FROM run_claims WHERE id = $id AND released_at IS NULL", cancellationToken, ("$id", claim.Id))
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        var status = await QueueSql.TextAsync(connection, transaction, "SELECT status FROM runs WHERE run_id = @r", cancellationToken, ("@r", claim.RunId)).ConfigureAwait(false);
+        var open = await QueueSql.LongAsync(connection, transaction, "SELECT count(*) FROM run_claims WHERE id = @id AND released_at IS NULL", cancellationToken, ("@id", claim.Id))
             .ConfigureAwait(false);
         if (open == 0)
         {
@@ -149,17 +177,17 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
             var stops = await QueueSql.LongAsync(
                 connection,
                 transaction,
-                "SELECT count(*) FROM control_requests WHERE run_id = $r AND kind = 'stop' AND requested_at >= $since",
+                "SELECT count(*) FROM control_requests WHERE run_id = @r AND kind = 'stop' AND requested_at >= @since",
                 cancellationToken,
-                ("$r", claim.RunId),
-                ("$since", DbTime.ToText(claim.ClaimedAt))).ConfigureAwait(false);
+                ("@r", claim.RunId),
+                ("@since", DbTime.ToText(claim.ClaimedAt))).ConfigureAwait(false);
             var held = await QueueSql.LongAsync(
                 connection,
                 transaction,
-                "SELECT count(*) FROM executor_leases WHERE run_id = $r AND heartbeat_at > $fresh",
+                "SELECT count(*) FROM executor_leases WHERE run_id = @r AND heartbeat_at > @fresh",
                 cancellationToken,
-                ("$r", claim.RunId),
-                ("$fresh", DbTime.ToText(now - staleAfter))).ConfigureAwait(false);
+                ("@r", claim.RunId),
+                ("@fresh", DbTime.ToText(now - staleAfter))).ConfigureAwait(false);
             if (stops == 0 && held == 0)
             {
                 await QueueControl.RequeuePausedAsync(
@@ -177,7 +205,7 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
         if (!workerStopping && exitCode != 0 && status is "QUEUED" or "EXECUTING")
         {
             var failures = await QueueSql.LongAsync(
-                connection, transaction, "SELECT count(*) FROM run_claims WHERE run_id = $r AND retry_after IS NOT NULL", cancellationToken, ("$r", claim.RunId))
+                connection, transaction, "SELECT count(*) FROM run_claims WHERE run_id = @r AND retry_after IS NOT NULL", cancellationToken, ("@r", claim.RunId))
                 .ConfigureAwait(false);
             var backoff = staleAfter * Math.Pow(2, Math.Min(failures, 12));
             retryAfter = now + (backoff < MaxRetryBackoff ? backoff : MaxRetryBackoff);
@@ -189,26 +217,26 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
         await QueueSql.ExecuteAsync(
             connection,
             transaction,
-            "UPDATE run_claims SET released_at = $now, exit_code = $e, outcome = $o, retry_after = $ra WHERE id = $id AND released_at IS NULL",
+            "UPDATE run_claims SET released_at = @now, exit_code = @e, outcome = @o, retry_after = @ra WHERE id = @id AND released_at IS NULL",
             cancellationToken,
-            ("$now", nowText),
-            ("$e", exitCode),
-            ("$o", outcome),
-            ("$ra", retryAfter is { } ra ? DbTime.ToText(ra) : null),
-            ("$id", claim.Id)).ConfigureAwait(false);
+            ("@now", nowText),
+            ("@e", exitCode),
+            ("@o", outcome),
+            ("@ra", retryAfter is { } ra ? DbTime.ToText(ra) : null),
+            ("@id", claim.Id)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ClaimRelease(status, requeued, false, outcome, retryAfter);
     }
 
     /// <summary>Marks the run's open claims (of workers found dead by the candidate query) taken over; returns who held it.</summary>
-    private static async Task<string?> ReleaseDeadClaimsAsync(SqliteConnection connection, SqliteTransaction transaction, string runId, WorkerRegistration worker, DateTime now, CancellationToken cancellationToken)
+    private static async Task<string?> ReleaseDeadClaimsAsync(DbConnection connection, DbTransaction transaction, string runId, WorkerRegistration worker, DateTime now, CancellationToken cancellationToken)
     {
         var dead = new List<(long Id, string WorkerId, string? Heartbeat)>();
         await using (var select = QueueSql.Command(
             connection,
             transaction,
-            "SELECT c.id, c.worker_id, w.heartbeat_at FROM run_claims c LEFT JOIN workers w ON w.worker_id = c.worker_id WHERE c.run_id = $r AND c.released_at IS NULL",
-            ("$r", runId)))
+            "SELECT c.id, c.worker_id, w.heartbeat_at FROM run_claims c LEFT JOIN workers w ON w.worker_id = c.worker_id WHERE c.run_id = @r AND c.released_at IS NULL",
+            ("@r", runId)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -223,19 +251,19 @@ public sealed class RunClaims(SqliteDatabase database, TimeProvider time)
             await QueueSql.ExecuteAsync(
                 connection,
                 transaction,
-                "UPDATE run_claims SET released_at = $now, outcome = $o WHERE id = $id",
+                "UPDATE run_claims SET released_at = @now, outcome = @o WHERE id = @id",
                 cancellationToken,
-                ("$now", DbTime.ToText(now)),
-                ("$o", $"taken over by worker {worker.WorkerId}: worker {workerId} {silent}"),
-                ("$id", id)).ConfigureAwait(false);
+                ("@now", DbTime.ToText(now)),
+                ("@o", $"taken over by worker {worker.WorkerId}: worker {workerId} {silent}"),
+                ("@id", id)).ConfigureAwait(false);
         }
 
         return dead.Count == 0 ? null : string.Join(", ", dead.Select(d => d.WorkerId).Distinct(StringComparer.Ordinal));
     }
 
-    private static async Task<string?> DescribeLeaseAsync(SqliteConnection connection, SqliteTransaction transaction, string runId, DateTime now, CancellationToken cancellationToken)
+    private static async Task<string?> DescribeLeaseAsync(DbConnection connection, DbTransaction transaction, string runId, DateTime now, CancellationToken cancellationToken)
     {
-        await using var select = QueueSql.Command(connection, transaction, "SELECT pid, host, heartbeat_at FROM executor_leases WHERE run_id = $r", ("$r", runId));
+        await using var select = QueueSql.Command(connection, transaction, "SELECT pid, host, heartbeat_at FROM executor_leases WHERE run_id = @r", ("@r", runId));
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
