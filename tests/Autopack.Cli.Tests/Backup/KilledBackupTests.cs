@@ -44,7 +44,13 @@ public sealed class KilledBackupTests
         Assert.That(Directory.Exists(unrelated), Is.True, "a hidden folder autopack did not make is not touched");
     }
 
-    /// <summary>Starts a backup of a database plus a large incompressible artifact and kills it once its partial archive exists.</summary>
+    private static bool ArchiveHasBytes(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists && file.Length > 0;
+    }
+
+    /// <summary>Starts a backup of a database plus a large incompressible artifact and kills it once its partial archive holds bytes.</summary>
     private static async Task<string> KillABackupWhileItArchivesAsync(TempDirectory home)
     {
         var migrate = await AutopackProcess.RunAsync(home.Path, Environment, Timeout, "db", "migrate");
@@ -61,7 +67,7 @@ public sealed class KilledBackupTests
         string? scratch = null;
         while (scratch is null && !backup.HasExited)
         {
-            scratch = Directory.GetDirectories(backups, ".*.tmp").FirstOrDefault(d => File.Exists(Path.Combine(d, "archive.partial")));
+            scratch = Directory.GetDirectories(backups, ".*.tmp").FirstOrDefault(d => ArchiveHasBytes(Path.Combine(d, "archive.partial")));
             await Task.Delay(5);
         }
 

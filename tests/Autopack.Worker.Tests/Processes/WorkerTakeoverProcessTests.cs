@@ -62,7 +62,12 @@ public class WorkerTakeoverProcessTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(s.Column("SELECT status FROM runs"), Has.Count.EqualTo(Runs).And.All.EqualTo("DONE_SUCCESS"));
+            Assert.That(
+                s.Column("SELECT status FROM runs"),
+                Has.Count.EqualTo(Runs).And.All.EqualTo("DONE_SUCCESS"),
+                string.Join("\n", s.Column(
+                    "SELECT r.run_id || ': ' || coalesce(r.failure_reason, '') || ' / ' || p.status || ' ' || p.attempts || ' ' || coalesce(p.failure_reason, '') "
+                    + "FROM runs r JOIN phases p ON p.run_id = r.run_id WHERE r.status <> 'DONE_SUCCESS'")));
             Assert.That(s.Scalar("SELECT count(*) FROM phases WHERE status = 'COMPLETE' AND commit_sha IS NOT NULL"), Is.EqualTo(Runs), "each phase one commit");
             Assert.That((second.ExitCode, third.ExitCode), Is.EqualTo((0, 0)), second.Error + third.Error);
 
