@@ -8,6 +8,7 @@ using Autopack.Api.Logging;
 using Autopack.Api.Monitoring;
 using Autopack.Api.OpenApi;
 using Autopack.Api.Phases;
+using Autopack.Api.Queue;
 using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
@@ -55,6 +56,7 @@ public static class AutopackApi
         endpoints.MapPhasesApi();
         endpoints.MapAttemptsApi();
         endpoints.MapBreakersApi();
+        endpoints.MapQueueApi();
         endpoints.MapHealthApi();
         endpoints.MapApiMetrics();
         endpoints.MapDashboard();

@@ -12,10 +12,12 @@ public sealed partial class AutopackProcess : IDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
     private readonly StringBuilder error = new();
+    private readonly bool groupLeader;
 
-    private AutopackProcess(Process process)
+    private AutopackProcess(Process process, bool groupLeader)
     {
         this.process = process;
+        this.groupLeader = groupLeader;
     }
 
     /// <summary>Raised for each line the process writes (stdout or stderr), as it arrives.</summary>
@@ -51,9 +53,20 @@ public sealed partial class AutopackProcess : IDisposable
         }
     }
 
-    public static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(workingDirectory, environment, groupLeader: false, args);
+
+    /// <summary>
+    /// Starts autopack as the leader of a process group of its own (through <c>setsid</c>, which execs in place, so
+    /// <see cref="Pid"/> is the group's id): its children stay in the group, and <see cref="KillGroup"/> kills them all
+    /// at once, as a dead host would.
+    /// </summary>
+    public static AutopackProcess StartGroupLeader(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(workingDirectory, environment, groupLeader: true, args);
+
+    private static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, bool groupLeader, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(groupLeader ? "setsid" : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -61,6 +74,11 @@ public sealed partial class AutopackProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (groupLeader)
+        {
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(AutopackDll);
         foreach (var arg in args)
         {
@@ -78,7 +96,7 @@ public sealed partial class AutopackProcess : IDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var wrapper = new AutopackProcess(process);
+        var wrapper = new AutopackProcess(process, groupLeader);
         process.OutputDataReceived += (_, e) => wrapper.Append(wrapper.output, e.Data);
         process.ErrorDataReceived += (_, e) => wrapper.Append(wrapper.error, e.Data);
         process.Start();
@@ -178,6 +196,24 @@ public sealed partial class AutopackProcess : IDisposable
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    /// <summary>
+    /// SIGKILL to the whole process group this process leads (see <see cref="StartGroupLeader"/>): it and every child
+    /// still in its group die at once, with no chance to clean up.
+    /// </summary>
+    public void KillGroup()
+    {
+        if (!groupLeader)
+        {
+            throw new InvalidOperationException("only a process started with StartGroupLeader leads a group of its own");
+        }
+
+        if (!process.HasExited)
+        {
+            _ = Posix.Kill(-process.Id, 9);
             process.WaitForExit();
         }
     }

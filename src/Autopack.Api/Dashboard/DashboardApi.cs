@@ -4,6 +4,7 @@ using Autopack.Api.Breakers;
 using Autopack.Api.Database;
 using Autopack.Api.Errors;
 using Autopack.Api.Hosting;
+using Autopack.Api.Queue;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
 using Autopack.Domain.Runs;
@@ -11,6 +12,7 @@ using Autopack.Storage;
 using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
+using Autopack.Storage.Queue;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -87,6 +89,7 @@ public static class DashboardApi
         BreakerStates breakers,
         ExecutorLeases leases,
         AlertEvaluator alerts,
+        QueueReader queue,
         ApiKeyVerifier apiKey,
         StorageSettings storage,
         TimeProvider time,
@@ -112,6 +115,7 @@ public static class DashboardApi
             .Select(l => ExecutorView.From(l, now, storage.LeaseStaleSeconds)).ToList();
         var active = await alerts.EvaluateAsync(databaseMigrated: true, cancellationToken).ConfigureAwait(false);
         var events = await EventPages.ReadAsync(database, null, null, RecentEventsOnSummary, cancellationToken).ConfigureAwait(false);
+        var queueStatus = await queue.ReadAsync(TimeSpan.FromSeconds(storage.LeaseStaleSeconds), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new DashboardSummaryView(
             now,
             apiKey.KeyRequired,
@@ -121,7 +125,8 @@ public static class DashboardApi
             breakerViews,
             executors,
             active,
-            events.Events));
+            events.Events,
+            QueueView.From(queueStatus)));
     }
 
     public static async Task<Ok<DashboardRunView>> GetRun(

@@ -4,6 +4,7 @@ using Autopack.Api.RateLimiting;
 using Autopack.Domain.Runs;
 using Autopack.Storage;
 using Autopack.Storage.Database;
+using Autopack.Storage.Queue;
 using Microsoft.Data.Sqlite;
 using Prometheus;
 
@@ -22,6 +23,7 @@ public sealed class MetricsCollector(
     ServerErrorWindow serverErrors,
     ClientPartitions partitions,
     StorageSettings storage,
+    QueueReader queue,
     TimeProvider time,
     ILogger<MetricsCollector> logger)
 {
@@ -42,6 +44,7 @@ public sealed class MetricsCollector(
                 await CollectTokensAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectBreakersAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectQueueAndExecutorsAsync(connection, cancellationToken).ConfigureAwait(false);
+                await CollectRunQueueAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (SqliteException ex)
             {
@@ -141,6 +144,20 @@ public sealed class MetricsCollector(
             metrics.Executors.WithLabels("fresh").Set(total - stale);
             metrics.Executors.WithLabels("stale").Set(stale);
         }
+    }
+
+    /// <summary>The run queue the workers share, as GET /queue reads it.</summary>
+    private async Task CollectRunQueueAsync(CancellationToken cancellationToken)
+    {
+        var status = await queue.ReadAsync(TimeSpan.FromSeconds(storage.LeaseStaleSeconds), cancellationToken).ConfigureAwait(false);
+        metrics.QueueDepth.Set(status.Waiting);
+        metrics.QueueOldestAge.Set(status.OldestQueuedAge?.TotalSeconds ?? 0);
+        metrics.QueueExecuting.Set(status.Executing);
+        metrics.QueueDispatch.Set(status.Settings.AcceptsClaims ? 1 : 0);
+        metrics.QueueDraining.Set(status.Settings.Mode == QueueMode.Draining ? 1 : 0);
+        var stale = status.StaleWorkers.Count;
+        metrics.Workers.WithLabels("fresh").Set(status.Workers.Count - stale);
+        metrics.Workers.WithLabels("stale").Set(stale);
     }
 
     private static void RemoveAbsent(Gauge gauge, Func<string[], bool> present)

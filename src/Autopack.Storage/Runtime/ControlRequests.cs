@@ -15,22 +15,22 @@ namespace Autopack.Storage.Runtime;
 /// on it. The control file the callers then write is theirs (the Api's <c>ControlRequestSender</c>): this class
 /// touches only the database.
 /// </summary>
-public sealed class ControlRequests(SqliteDatabase database, TimeProvider time, StorageSettings settings)
+public sealed class ControlRequests(AutopackDatabase database, TimeProvider time, StorageSettings settings)
 {
     /// <exception cref="NotFoundException">the run (stop, abort) or phase (timeout) does not exist.</exception>
     public async Task<ControlRequestResult> RequestAsync(ControlCommand command, ControlSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         var isPhase = command.Kind == ControlKind.Timeout;
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
         // IMMEDIATE: the check, the lease look-up and the insert see one state.
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         string runId;
         string status;
         if (isPhase)
         {
-            await using var select = connection.Command(transaction, "SELECT run_id, status FROM phases WHERE phase_id = @p", ("@p", command.TargetId));
+            await using var select = connection.Command(transaction, $"SELECT run_id, status FROM phases WHERE phase_id = @p{database.ForUpdate}", ("@p", command.TargetId));
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             (runId, status) = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                 ? (reader.GetString(0), reader.GetString(1))
@@ -42,7 +42,7 @@ public sealed class ControlRequests(SqliteDatabase database, TimeProvider time, 
         }
         else
         {
-            var run = await RunStateWriter.ReadRunAsync(connection, transaction, command.TargetId, cancellationToken).ConfigureAwait(false)
+            var run = await RunStateWriter.ReadRunAsync(database, connection, transaction, command.TargetId, cancellationToken).ConfigureAwait(false)
                 ?? throw new NotFoundException("run", command.TargetId);
             (runId, status) = (run.RunId, run.Status.ToName());
             if (RunTransitions.IsTerminal(run.Status))
@@ -62,9 +62,9 @@ public sealed class ControlRequests(SqliteDatabase database, TimeProvider time, 
         if (endedNow)
         {
             // The run is ended as its executor would have: ABORTED, its queued phases SKIPPED, each change in events.
-            var run = (await RunStateWriter.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+            var run = (await RunStateWriter.ReadRunAsync(database, connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
             await RunStateWriter.ApplyRunTransitionAsync(connection, transaction, run, RunStatus.Aborted, "aborted by operator", now, cancellationToken).ConfigureAwait(false);
-            await RunStateWriter.SkipQueuedAsync(connection, transaction, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
+            await RunStateWriter.SkipQueuedAsync(database, connection, transaction, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
             await EventRows.InsertAsync(connection, transaction, runId, null, "control_command", $"abort:{runId}: {outcome} (request from {Name(source)})", now, cancellationToken).ConfigureAwait(false);
         }
 
