@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Autopack.Api.Dashboard;
+using Autopack.Api.Database;
 using Autopack.Bench.Dashboard;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
@@ -96,7 +97,7 @@ static void PrintQueryPlans(SqliteDatabase database, string runId)
         ("events of a run", EventPages.CommandText(forRun: true, before: false)),
         ("older events of a run", EventPages.CommandText(forRun: true, before: true)),
         ("newest events", EventPages.CommandText(forRun: false, before: false)),
-        ("runs by status", RunStatusCounts.CommandText),
+        ("runs by status", StatusCounts.RunsCommandText),
         ("a page of runs", RunStore.ListCommandText(byStatus: false)),
         ("a page of runs in one status", RunStore.ListCommandText(byStatus: true)),
     };

@@ -16,7 +16,7 @@ internal static class HttpLoad
     {
         using var installation = new Installation();
         await installation.Db.CreateRunAsync(BigPlan("load-run", 50).Build());
-        SeedUsage(installation, "load-run", 50, 100_000);
+        installation.Db.SeedUsage("load-run", phases: 50, rows: 100_000);
 
         var port = FreePort.Next();
         var env = installation.Environment(0, port);
@@ -24,7 +24,7 @@ internal static class HttpLoad
         using var server = AutopackProcess.Start(installation.Folder, env, "serve");
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
-        await WaitReadyAsync(http, server);
+        await server.WaitUntilReadyAsync(http);
 
         foreach (var clients in new[] { 1, 16 })
         {
@@ -34,7 +34,7 @@ internal static class HttpLoad
             Report($"POST /runs (100-phase plan)", clients, await LoadAsync(clients, each, _ =>
             {
                 var id = $"post-{clients}-{Interlocked.Increment(ref counter)}";
-                var content = new StringContent(PlanJson(id, 100), Encoding.UTF8, "application/json");
+                var content = new StringContent(PlanJson.Write(BigPlan(id, 100).Build()), Encoding.UTF8, "application/json");
                 return http.PostAsync(new Uri("runs", UriKind.Relative), content);
             }));
         }
@@ -45,63 +45,10 @@ internal static class HttpLoad
         var plan = new PlanBuilder(runId);
         for (var i = 1; i <= phases; i++)
         {
-            plan.Phase($"{runId}-p{i}");
+            plan.Phase($"{runId}-p{i}", category: "implementation", verify: "true");
         }
 
         return plan;
-    }
-
-    private static string PlanJson(string runId, int phases)
-    {
-        var items = string.Join(",", Enumerable.Range(1, phases).Select(i =>
-            $$"""{"phase_name":"phase {{i}}","category":"implementation","goal":"do part {{i}} of the work","max_attempts":3,"verify":"true"}"""));
-        return $$"""{"run_id":"{{runId}}","goal":"load test","tiers":[{"name":"t","phases":[{{items}}]}]}""";
-    }
-
-    private static void SeedUsage(Installation installation, string runId, int phases, int rows)
-    {
-        using var connection = installation.Db.Database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at) VALUES ($r, $p, $n, 'offline', 'offline-deterministic-1', $role, 120, 40, '2026-11-25T10:00:00.000Z')";
-        var p = insert.Parameters.Add("$p", Microsoft.Data.Sqlite.SqliteType.Text);
-        var n = insert.Parameters.Add("$n", Microsoft.Data.Sqlite.SqliteType.Text);
-        var role = insert.Parameters.Add("$role", Microsoft.Data.Sqlite.SqliteType.Text);
-        insert.Parameters.AddWithValue("$r", runId);
-        for (var i = 0; i < rows; i++)
-        {
-            var phase = (i % phases) + 1;
-            p.Value = $"{runId}-p{phase}";
-            n.Value = $"{runId}-p{phase}";
-            role.Value = i % 2 == 0 ? "builder" : "auditor";
-            insert.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, AutopackProcess server)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri("ready", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("server not ready: " + server.Error);
     }
 
     private static async Task<(int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs)> LoadAsync(int clients, TimeSpan duration, Func<int, Task<HttpResponseMessage>> send)

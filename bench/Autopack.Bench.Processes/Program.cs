@@ -3,7 +3,7 @@ using System.Globalization;
 using Autopack.Bench.Processes;
 
 // Real processes, real files, real database: what an operator sees.
-// Sections: control, executor, cold, http (default: all), and readpath (only when named). `--samples N` sets the control-file sample count.
+// Sections: control, executor, cold, http (default: all), and readpath and claims (only when named). `--samples N` sets the control-file sample count.
 var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 var samplesIndex = Array.IndexOf(args, "--samples");
 var samples = samplesIndex >= 0 ? int.Parse(args[samplesIndex + 1], CultureInfo.InvariantCulture) : 100;
@@ -43,6 +43,13 @@ if (sections.Contains("readpath"))
         TimeSpan.FromSeconds(secondsIndex >= 0 ? int.Parse(args[secondsIndex + 1], CultureInfo.InvariantCulture) : 8),
         roundsIndex >= 0 ? int.Parse(args[roundsIndex + 1], CultureInfo.InvariantCulture) : 2,
         rowsIndex >= 0 ? int.Parse(args[rowsIndex + 1], CultureInfo.InvariantCulture) : 1_000_000);
+}
+
+// Not part of the default run: `-- claims [--runs N]` (runs claimed per second through the workers' claim transaction).
+if (sections.Contains("claims"))
+{
+    var runsIndex = Array.IndexOf(args, "--runs");
+    await QueueClaims.RunAsync(runsIndex >= 0 ? int.Parse(args[runsIndex + 1], CultureInfo.InvariantCulture) : 2000);
 }
 
 static void Report(string name, IReadOnlyList<double> values)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Autopack.Bench.Startup;
+using Autopack.Testing;
 
 // Start-up side by side with a bare console program, both published the same way (Release, ReadyToRun):
 //   dotnet run -c Release --project bench/Autopack.Bench.Startup [-- --rounds 10]
@@ -8,8 +9,8 @@ using Autopack.Bench.Startup;
 var rounds = Option("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 10;
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, load {File.ReadAllText("/proc/loadavg").Trim()}");
 
-using var scratch = new ScratchFolder();
-var root = RepositoryRoot();
+using var scratch = new TempDirectory("autopack-startup");
+var root = RepositoryRoot.Path;
 var autopack = Option("--autopack") ?? await Publisher.PublishAsync(Path.Combine(root, "src", "Autopack.Cli"), scratch.Combine("autopack"));
 var bare = Option("--bare") ?? await Publisher.PublishAsync(Path.Combine(root, "bench", "Autopack.Bench.BareConsole"), scratch.Combine("bare"));
 var installation = new OfflineInstallation(scratch.Combine("installation"), Path.Combine(autopack, "autopack"));
@@ -50,19 +51,6 @@ static double Median(List<double> values)
 {
     var sorted = values.Order().ToArray();
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
-static string RepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Autopack.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("run from inside the repository (Autopack.sln not found above the bench's folder)");
 }
 
 namespace Autopack.Bench.Startup

@@ -1,86 +1,44 @@
-using Autopack.Domain.Budgets;
-using Autopack.Domain.Plans;
 using Autopack.Storage.Database;
-using Autopack.Storage.Runs;
-using Microsoft.Data.Sqlite;
+using Autopack.Testing;
 
 namespace Autopack.Benchmarks;
 
 /// <summary>
-/// A fresh database file in a temp folder, migrated by the real migrations (so WAL and every index are as in
-/// production), holding one run with many phases and caps too large to refuse anything during a benchmark.
+/// The tests' migrated temp database (<see cref="TestDatabase"/>: WAL and every index as in production), holding one
+/// run with many phases and caps too large to refuse anything during a benchmark.
 /// </summary>
 public sealed class BenchmarkDatabase : IDisposable
 {
     public const string RunId = "bench-run";
 
-    private readonly string folder = Path.Combine(Path.GetTempPath(), $"autopack-bench-{Guid.NewGuid():N}");
+    private readonly TestDatabase db = new();
 
     private BenchmarkDatabase(int phaseCount)
     {
-        Directory.CreateDirectory(folder);
-        Database = new SqliteDatabase(Path.Combine(folder, "autopack.db"));
-        new DatabaseMigrator(Database).MigrateUp();
         PhaseIds = Enumerable.Range(1, phaseCount).Select(i => $"{RunId}-p{i}").ToArray();
     }
 
-    public SqliteDatabase Database { get; }
+    public SqliteDatabase Database => db.Database;
 
     public IReadOnlyList<string> PhaseIds { get; }
 
     public static BenchmarkDatabase Create(int phaseCount)
     {
-        var db = new BenchmarkDatabase(phaseCount);
-        var phases = db.PhaseIds
-            .Select(id => new PhasePlan(id, id, $"goal of {id}", "implementation", null, 3, 1_000_000_000_000, "offline", null, null, 0))
-            .ToList();
-        var plan = new RunPlan(RunId, "benchmark the ledger", 1_000_000_000_000_000, [new TierPlan("tier-1", phases)]);
-        new RunStore(db.Database, TimeProvider.System)
-            .CreateAsync(plan, new CapDefaults(5_000_000, new PhaseCapPolicy(500_000, PhaseCapPolicy.DefaultMultipliers)))
-            .GetAwaiter().GetResult();
-        return db;
+        var bench = new BenchmarkDatabase(phaseCount);
+        var plan = new PlanBuilder(RunId, runCap: 1_000_000_000_000_000);
+        foreach (var id in bench.PhaseIds)
+        {
+            plan.Phase(id, cap: 1_000_000_000_000, category: "implementation");
+        }
+
+        bench.db.CreateRunAsync(plan.Build()).GetAwaiter().GetResult();
+        return bench;
     }
 
     /// <summary>Adds usage rows spread over the phases, as a run that has already made that many calls.</summary>
-    public void SeedUsage(int rows)
-    {
-        using var connection = Database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText =
-            "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at) " +
-            "VALUES ($r, $p, $p, 'offline', 'offline-deterministic-1', 'builder', 1500, 700, '2026-11-25T17:00:00.000Z')";
-        var run = insert.Parameters.Add("$r", SqliteType.Text);
-        var phase = insert.Parameters.Add("$p", SqliteType.Text);
-        for (var i = 0; i < rows; i++)
-        {
-            run.Value = RunId;
-            phase.Value = PhaseIds[i % PhaseIds.Count];
-            insert.ExecuteNonQuery();
-        }
+    public void SeedUsage(int rows) => db.SeedUsage(RunId, PhaseIds.Count, rows);
 
-        transaction.Commit();
-    }
+    public long Scalar(string sql) => db.Scalar(sql);
 
-    public long Scalar(string sql)
-    {
-        using var connection = Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // The OS temp cleaner takes what a lingering handle kept.
-        }
-    }
+    public void Dispose() => db.Dispose();
 }

@@ -1,7 +1,6 @@
 using Autopack.Api.Database;
 using Autopack.Api.Hosting;
-using Autopack.Domain.Settings;
-using Autopack.Storage.Configuration;
+using Autopack.Storage;
 
 namespace Autopack.Api;
 
@@ -15,7 +14,8 @@ public static class ApiHost
     public static async Task RunAsync(string workingDirectory, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var settings = AutopackConfiguration.Build(workingDirectory).ToAutopackSettings();
+        var reader = AutopackConfiguration.Build(workingDirectory).Reader();
+        var settings = ApiSettings.Load(reader, StorageSettings.Load(reader));
         BindGuard.Ensure(settings);
 
         await using var app = AutopackApi.Build([], workingDirectory);

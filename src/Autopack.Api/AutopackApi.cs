@@ -1,3 +1,4 @@
+using Autopack.Api.Backup;
 using Autopack.Api.Breakers;
 using Autopack.Api.Dashboard;
 using Autopack.Api.Errors;
@@ -7,12 +8,11 @@ using Autopack.Api.Logging;
 using Autopack.Api.Monitoring;
 using Autopack.Api.OpenApi;
 using Autopack.Api.Phases;
+using Autopack.Api.Queue;
 using Autopack.Api.RateLimiting;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
-using Autopack.Domain.Settings;
-using Autopack.Storage.Backup;
-using Autopack.Storage.Configuration;
+using Autopack.Domain.Budgets;
 using Serilog;
 
 namespace Autopack.Api;
@@ -39,13 +39,13 @@ public static class AutopackApi
             .AddApiKeyCheck()
             .AddClientRateLimiting()
             .AddApiMonitoring()
-            .AddSingleton<RunCounts>()
             .AddApiDocument();
 
         var app = builder.Build();
 
         // A bad setting or an unsafe bind stops start-up here, naming the setting.
-        BindGuard.Ensure(app.Services.GetRequiredService<AutopackSettings>());
+        app.Services.GetRequiredService<BudgetSettings>();
+        BindGuard.Ensure(app.Services.GetRequiredService<ApiSettings>());
         app.WarnIfLogFileUnusable();
 
         app.UseAutopackPipeline();
@@ -56,6 +56,7 @@ public static class AutopackApi
         endpoints.MapPhasesApi();
         endpoints.MapAttemptsApi();
         endpoints.MapBreakersApi();
+        endpoints.MapQueueApi();
         endpoints.MapHealthApi();
         endpoints.MapApiMetrics();
         endpoints.MapDashboard();
@@ -74,7 +75,7 @@ public static class AutopackApi
         app.UseSerilogRequestLogging(options =>
         {
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-            options.GetLevel = RequestLogLevels.For(app.Services.GetRequiredService<AutopackSettings>());
+            options.GetLevel = RequestLogLevels.For(app.Services.GetRequiredService<ApiSettings>());
         });
         app.UseRouting();
         app.UseApiHttpMetrics();

@@ -21,6 +21,9 @@ public static class AutopackCli
         root.Add(SampleCommand.Create(workingDirectory));
         root.Add(BackupCommands.Create(workingDirectory));
         root.Add(RestoreCommand.Create(workingDirectory));
+        root.Add(WorkerCommand.Create(workingDirectory));
+        root.Add(QueueCommands.Create(workingDirectory));
+        root.Add(DrainCommand.Create(workingDirectory));
         return root;
     }
 }

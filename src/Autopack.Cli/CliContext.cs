@@ -1,8 +1,7 @@
-using Autopack.Domain.Settings;
-using Autopack.Storage.Configuration;
+using Autopack.Api.Hosting;
+using Autopack.Storage;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runtime;
-using Microsoft.Extensions.Configuration;
 
 namespace Autopack.Cli;
 
@@ -13,7 +12,6 @@ namespace Autopack.Cli;
 public sealed class CliContext(string workingDirectory, TextWriter output, TextWriter error)
 {
     private AutopackSettings? settings;
-    private IConfiguration? configuration;
 
     public string WorkingDirectory { get; } = workingDirectory;
 
@@ -23,23 +21,16 @@ public sealed class CliContext(string workingDirectory, TextWriter output, TextW
 
     public TimeProvider Time { get; } = TimeProvider.System;
 
-    public IConfiguration Configuration => configuration ??= AutopackConfiguration.Build(WorkingDirectory);
-
-    public AutopackSettings Settings => settings ??= Configuration.ToAutopackSettings();
+    public AutopackSettings Settings => settings ??= AutopackSettings.Load(AutopackConfiguration.Build(WorkingDirectory).Reader());
 
     /// <summary>The settings with every path made absolute against the working directory, for hosts that outlive it.</summary>
-    public AutopackSettings ResolvedSettings => Settings with
-    {
-        DatabasePath = ResolvePath(Settings.DatabasePath),
-        RunsDirectory = ResolvePath(Settings.RunsDirectory),
-        LogPath = ResolvePath(Settings.LogPath),
-        BuildHistoryPath = ResolvePath(Settings.BuildHistoryPath),
-        BackupDirectory = ResolvePath(Settings.BackupDirectory),
-    };
+    public AutopackSettings ResolvedSettings => Settings.ResolvedAgainst(WorkingDirectory);
 
-    public SqliteDatabase Database => new(ResolvePath(Settings.DatabasePath));
+    public StorageSettings Storage => Settings.Executor.Storage;
 
-    public RuntimeFolder Runtime => new(ResolvePath(Settings.RunsDirectory));
+    public SqliteDatabase Database => new(ResolvePath(Storage.DatabasePath));
+
+    public RuntimeFolder Runtime => new(ResolvePath(Storage.RunsDirectory));
 
     public string ResolvePath(string path) => Path.GetFullPath(path, WorkingDirectory);
 

@@ -1,4 +1,5 @@
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
+using Autopack.Llm;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Storage.Budgets;
@@ -16,7 +17,8 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<TokenLedger>(),
             sp.GetRequiredService<ProviderCatalog>(),
             sp.GetRequiredService<ProviderPipelines>(),
-            sp.GetRequiredService<AutopackSettings>(),
+            sp.GetRequiredService<LlmSettings>(),
+            sp.GetRequiredService<BudgetSettings>(),
             sp.GetRequiredService<ILogger<MeteredEndpoint>>()));
         return services;
     }

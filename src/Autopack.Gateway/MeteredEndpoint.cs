@@ -1,5 +1,6 @@
 using System.Net;
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
+using Autopack.Llm;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Relay;
 using Autopack.Llm.Resilience;
@@ -46,11 +47,13 @@ public sealed class MeteredEndpoint : IAsyncDisposable
         TokenLedger ledger,
         ProviderCatalog providers,
         ProviderPipelines pipelines,
-        AutopackSettings settings,
+        LlmSettings settings,
+        BudgetSettings budget,
         ILogger<MeteredEndpoint> logger,
         HttpMessageHandler? upstreamHandler = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(budget);
         this.providers = providers;
         this.pipelines = pipelines;
         this.logger = logger;
@@ -62,7 +65,7 @@ public sealed class MeteredEndpoint : IAsyncDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         upstream = new UpstreamClient(http, settings);
-        relay = new MeteredRelay(ledger, providers, pipelines, upstream, settings, logger);
+        relay = new MeteredRelay(ledger, providers, pipelines, upstream, budget, logger);
     }
 
     /// <summary><c>http://127.0.0.1:&lt;port&gt;</c> once started; null before.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Autopack.Domain.Budgets;
-using Autopack.Domain.Settings;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Relay;
 using Autopack.Llm.Resilience;
@@ -23,7 +22,7 @@ internal sealed class MeteredRelay(
     ProviderCatalog providers,
     ProviderPipelines pipelines,
     UpstreamClient upstream,
-    AutopackSettings settings,
+    BudgetSettings settings,
     ILogger logger)
 {
     /// <summary>The largest reply body read whole (a non-streamed reply); a stream is relayed event by event.</summary>

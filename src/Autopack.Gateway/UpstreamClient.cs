@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Autopack.Domain.Settings;
+using Autopack.Llm;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Relay;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +14,7 @@ namespace Autopack.Gateway;
 /// (up to <see cref="MaxErrorBodyBytes"/>) and thrown as a classified <see cref="ProviderException"/> so the
 /// provider's breaker counts it; a broken connection is one that may have been billed once the body was sent.
 /// </summary>
-internal sealed class UpstreamClient(HttpClient http, AutopackSettings settings)
+internal sealed class UpstreamClient(HttpClient http, LlmSettings settings)
 {
     public const int MaxErrorBodyBytes = 64 * 1024;
 

@@ -1,4 +1,3 @@
-using Autopack.Domain.Settings;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Llm.Tokens;
@@ -13,7 +12,7 @@ namespace Autopack.Llm;
 /// </summary>
 public static class LlmServiceCollectionExtensions
 {
-    public static IServiceCollection AddAutopackLlm(this IServiceCollection services, AutopackSettings settings)
+    public static IServiceCollection AddAutopackLlm(this IServiceCollection services, LlmSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.TryAddSingleton(settings);

@@ -1,5 +1,7 @@
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
 using Autopack.Executor.Hosting;
+using Autopack.Llm;
+using Autopack.Storage;
 using Autopack.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,17 +17,12 @@ internal sealed class ExecutorScenario : IDisposable
 
     public string HistoryPath => Path.Combine(Db.FolderPath, "docs", "BUILD_HISTORY.md");
 
-    public AutopackSettings Settings(int offlineLatencyMs = 0) => new()
+    public ExecutorSettings Settings(int offlineLatencyMs = 0) => new()
     {
-        DatabasePath = Db.Database.FullPath,
-        RunsDirectory = RunsDirectory,
-        BuildHistoryPath = HistoryPath,
-        LogPath = Path.Combine(RunsDirectory, "autopack.jsonl"),
-        OfflineLatencyMs = offlineLatencyMs,
+        Storage = new StorageSettings { DatabasePath = Db.Database.FullPath, RunsDirectory = RunsDirectory, BuildHistoryPath = HistoryPath, LeaseStaleSeconds = 3 },
+        Budget = new BudgetSettings { MaxOutputTokens = 512, MinOutputTokens = 16 },
+        Llm = new LlmSettings { OfflineLatencyMs = offlineLatencyMs },
         HeartbeatSeconds = 1,
-        LeaseStaleSeconds = 3,
-        MaxOutputTokens = 512,
-        MinOutputTokens = 16,
     };
 
     /// <summary>The environment for a real `autopack execute` process on this scenario.</summary>
@@ -45,7 +42,7 @@ internal sealed class ExecutorScenario : IDisposable
         AutopackProcess.Start(Db.FolderPath, Environment(offlineLatencyMs), "execute", "--run-id", runId);
 
     /// <summary>Runs the executor host in this process to its end.</summary>
-    public async Task<ExecutorOutcome> ExecuteInProcessAsync(string runId, int offlineLatencyMs = 0, Action<IServiceCollection>? configure = null, AutopackSettings? settings = null)
+    public async Task<ExecutorOutcome> ExecuteInProcessAsync(string runId, int offlineLatencyMs = 0, Action<IServiceCollection>? configure = null, ExecutorSettings? settings = null)
     {
         using var host = ExecutorHost.Build(settings ?? Settings(offlineLatencyMs), runId, configure);
         var outcome = host.Services.GetRequiredService<ExecutorOutcome>();

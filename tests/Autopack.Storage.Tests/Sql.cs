@@ -43,10 +43,6 @@ internal static class Sql
     public static long Scalar(SqliteDatabase database, string sql, params (string Name, object? Value)[] parameters) =>
         Convert.ToInt64(Rows(database, sql, parameters).Single()[0] ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The detail lines of EXPLAIN QUERY PLAN (e.g. <c>SEARCH phases USING INDEX ix_phases_status (status=?)</c>).</summary>
-    public static List<string> QueryPlan(SqliteDatabase database, string sql) =>
-        Rows(database, "EXPLAIN QUERY PLAN " + sql).Select(r => (string)r[3]!).ToList();
-
     public static void Execute(SqliteDatabase database, string sql, params (string Name, object? Value)[] parameters)
     {
         using var connection = database.Open();

@@ -35,18 +35,20 @@ public sealed class PlanBuilder(string? runId = null, long? runCap = null)
         int maxTurns = PhasePlan.DefaultMaxTurns)
     {
         var name = phaseId ?? $"phase-{phases.Count + 1}";
-        phases.Add((tier, new PhasePlan(phaseId, name, $"goal of {name}", category, null, maxAttempts, cap, provider, verify, verifyTimeoutSeconds, offlineRejections)
+        phases.Add((tier, new PhasePlan(
+            name, phaseId, category, MaxAttempts: maxAttempts, TokenCap: cap, Verify: verify, VerifyTimeoutSeconds: verifyTimeoutSeconds,
+            OfflineRejections: offlineRejections, Scope: scope, MaxTurns: maxTurns)
         {
+            Goal = $"goal of {name}",
+            Provider = provider,
             OfflineEdits = edits ?? [],
-            Scope = scope,
-            MaxTurns = maxTurns,
         }));
         return this;
     }
 
     public RunPlan Build()
     {
-        var tiers = phases.GroupBy(p => p.Tier).Select(g => new TierPlan(g.Key, g.Select(p => p.Phase).ToList())).ToList();
-        return new RunPlan(runId, "test goal", runCap, tiers) { Workspace = workspace };
+        var tiers = phases.GroupBy(p => p.Tier).Select(g => new TierPlan { Name = g.Key, Phases = g.Select(p => p.Phase).ToList() }).ToList();
+        return new RunPlan { RunId = runId, Goal = "test goal", TokenCap = runCap, Tiers = tiers, Workspace = workspace };
     }
 }

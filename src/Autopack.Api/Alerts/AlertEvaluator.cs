@@ -1,6 +1,7 @@
 using System.Globalization;
 using Autopack.Api.Database;
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
+using Autopack.Storage;
 using Autopack.Storage.Database;
 using Microsoft.Data.Sqlite;
 
@@ -12,14 +13,10 @@ namespace Autopack.Api.Alerts;
 /// query over indexes; tokens used come from the trigger-kept budget_totals (a primary-key lookup per active run
 /// and phase), never from summing usage rows.
 /// </summary>
-public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, AutopackSettings settings, TimeProvider time)
+public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, StorageSettings storage, TimeProvider time)
 {
-    public const int UsagePercent = 80;
-
     /// <summary>At most this many alerts of one kind are listed (the metrics count them all).</summary>
     public const int MaxListed = 100;
-
-    private const string ActiveRuns = "('QUEUED', 'EXECUTING', 'PAUSED')";
 
     public async Task<IReadOnlyList<Alert>> EvaluateAsync(bool databaseMigrated, CancellationToken cancellationToken)
     {
@@ -67,15 +64,15 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
             SELECT 'run', run_id, run_id, used, token_cap FROM (
                 SELECT r.run_id, r.token_cap, coalesce(t.used_tokens, 0) AS used
                 FROM runs r LEFT JOIN budget_totals t ON t.scope = 'run' AND t.id = r.run_id
-                WHERE r.status IN {ActiveRuns})
-            WHERE used * 100 >= token_cap * {UsagePercent}
+                WHERE r.status IN {StatusCounts.ActiveRunStatuses})
+            WHERE used * 100 >= token_cap * {TokenBudget.WarningPercent}
             UNION ALL
             SELECT 'phase', phase_id, run_id, used, token_cap FROM (
                 SELECT p.phase_id, p.run_id, p.token_cap, coalesce(t.used_tokens, 0) AS used
                 FROM runs r JOIN phases p ON p.run_id = r.run_id
                 LEFT JOIN budget_totals t ON t.scope = 'phase' AND t.id = p.phase_id
-                WHERE r.status IN {ActiveRuns})
-            WHERE used * 100 >= token_cap * {UsagePercent}
+                WHERE r.status IN {StatusCounts.ActiveRunStatuses})
+            WHERE used * 100 >= token_cap * {TokenBudget.WarningPercent}
             LIMIT {MaxListed}
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -122,7 +119,7 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
             SELECT run_id, pid, host, heartbeat_at FROM executor_leases
             WHERE heartbeat_at < $threshold ORDER BY heartbeat_at LIMIT {MaxListed}
             """;
-        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(settings.LeaseStaleSeconds)));
+        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -134,7 +131,7 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
                 runId,
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"executor of run {runId} (pid {reader.GetInt64(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {settings.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
+                    $"executor of run {runId} (pid {reader.GetInt64(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {storage.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
         }
     }
 }

@@ -4,13 +4,15 @@ using Autopack.Api.Breakers;
 using Autopack.Api.Database;
 using Autopack.Api.Errors;
 using Autopack.Api.Hosting;
+using Autopack.Api.Queue;
 using Autopack.Api.Runs;
 using Autopack.Api.Security;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
+using Autopack.Storage.Queue;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -87,8 +89,9 @@ public static class DashboardApi
         BreakerStates breakers,
         ExecutorLeases leases,
         AlertEvaluator alerts,
+        QueueReader queue,
         ApiKeyVerifier apiKey,
-        AutopackSettings settings,
+        StorageSettings storage,
         TimeProvider time,
         string? status,
         string? limit,
@@ -99,19 +102,20 @@ public static class DashboardApi
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (RunsPageQuery.Parse(status, limit, offset, DefaultRunsPerPage, errors) is not { } query)
         {
-            return Invalid(errors);
+            return ApiProblems.InvalidQuery(errors);
         }
 
         var (filter, limitValue, offsetValue) = query;
         var now = time.GetUtcNow().UtcDateTime;
-        var statusCounts = await RunStatusCounts.ReadAsync(database, cancellationToken).ConfigureAwait(false);
-        var total = filter is { } f ? statusCounts.GetValueOrDefault(f.ToName()) : statusCounts.Values.Sum();
-        var runs = (await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false)).Select(RunView.From).ToList();
+        var statusCounts = await StatusCounts.RunsAsync(database, cancellationToken).ConfigureAwait(false);
+        var total = StatusCounts.Matching(statusCounts, filter);
+        var runs = await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<BreakerView> breakerViews = (await breakers.ListAsync(cancellationToken).ConfigureAwait(false)).Select(BreakerView.From).ToList();
         IReadOnlyList<ExecutorView> executors = (await leases.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Select(l => ExecutorView.From(l, now, settings.LeaseStaleSeconds)).ToList();
+            .Select(l => ExecutorView.From(l, now, storage.LeaseStaleSeconds)).ToList();
         var active = await alerts.EvaluateAsync(databaseMigrated: true, cancellationToken).ConfigureAwait(false);
         var events = await EventPages.ReadAsync(database, null, null, RecentEventsOnSummary, cancellationToken).ConfigureAwait(false);
+        var queueStatus = await queue.ReadAsync(TimeSpan.FromSeconds(storage.LeaseStaleSeconds), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new DashboardSummaryView(
             now,
             apiKey.KeyRequired,
@@ -121,7 +125,8 @@ public static class DashboardApi
             breakerViews,
             executors,
             active,
-            events.Events));
+            events.Events,
+            QueueView.From(queueStatus)));
     }
 
     public static async Task<Ok<DashboardRunView>> GetRun(
@@ -132,7 +137,7 @@ public static class DashboardApi
         ExecutorLeases leases,
         AlertEvaluator alerts,
         ApiKeyVerifier apiKey,
-        AutopackSettings settings,
+        StorageSettings storage,
         RuntimeFolder runtime,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -151,7 +156,7 @@ public static class DashboardApi
             .Where(p => p.Attempts.Count > 0)
             .ToList();
         return TypedResults.Ok(new DashboardRunView(
-            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, settings.LeaseStaleSeconds), runAlerts, events, attempts));
+            now, apiKey.KeyRequired, detail, lease is null ? null : ExecutorView.From(lease, now, storage.LeaseStaleSeconds), runAlerts, events, attempts));
     }
 
     /// <remarks>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</remarks>
@@ -163,7 +168,7 @@ public static class DashboardApi
         var count = QueryNumber.Parse(limit, "limit", 1, EventPages.MaxLimit, errors) ?? EventPages.DefaultLimit;
         if (errors.Count > 0)
         {
-            return Invalid(errors);
+            return ApiProblems.InvalidQuery(errors);
         }
 
         var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
@@ -185,7 +190,7 @@ public static class DashboardApi
         {
             if (runId is null)
             {
-                return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["run_id"] = ["is required with window=run"] });
+                return ApiProblems.InvalidQuery(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["run_id"] = ["is required with window=run"] });
             }
 
             var run = await store.FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
@@ -203,7 +208,7 @@ public static class DashboardApi
         else
         {
             var allowed = string.Join(", ", UsageTimeline.Windows.Keys.Append(UsageTimeline.RunWindow));
-            return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["window"] = [$"'{name}' is not a window ({allowed})"] });
+            return ApiProblems.InvalidQuery(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["window"] = [$"'{name}' is not a window ({allowed})"] });
         }
 
         return TypedResults.Ok(await UsageTimeline.ReadAsync(database, name, runId, from, to, cancellationToken).ConfigureAwait(false));
@@ -238,6 +243,4 @@ public static class DashboardApi
         return TypedResults.Bytes(asset.Content, asset.ContentType, entityTag: new EntityTagHeaderValue(asset.ETag));
     }
 
-    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
 }

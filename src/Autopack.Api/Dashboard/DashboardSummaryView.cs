@@ -1,12 +1,14 @@
 using Autopack.Api.Alerts;
 using Autopack.Api.Breakers;
+using Autopack.Api.Queue;
 using Autopack.Api.Runs;
 
 namespace Autopack.Api.Dashboard;
 
 /// <summary>
 /// GET /dashboard/api/summary: what the runs page shows, in one answer: a page of runs (as GET /runs gives it),
-/// the number of runs in each status, breakers, executors with their heartbeat age, active alerts and the newest events.
+/// the number of runs in each status, breakers, executors with their heartbeat age, active alerts, the newest events,
+/// and the run queue (mode, dispatch, executing_limit, counts and workers, as GET /queue gives it).
 /// </summary>
 public sealed record DashboardSummaryView(
     DateTime GeneratedAt,
@@ -17,4 +19,5 @@ public sealed record DashboardSummaryView(
     IReadOnlyList<BreakerView> CircuitBreakers,
     IReadOnlyList<ExecutorView> Executors,
     IReadOnlyList<Alert> Alerts,
-    IReadOnlyList<EventView> RecentEvents);
+    IReadOnlyList<EventView> RecentEvents,
+    QueueView Queue);

@@ -15,4 +15,11 @@ public static class ApiProblems
         var problem = ApiExceptionHandler.Invalid(status, title, $"{field}: {detail}", field, detail);
         return TypedResults.Problem(problem);
     }
+
+    /// <summary>A 400 for bad query parameters: each named in <c>errors</c>, and all of them in <c>detail</c>.</summary>
+    public static ValidationProblem InvalidQuery(Dictionary<string, string[]> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return TypedResults.ValidationProblem(errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
+    }
 }

@@ -2,7 +2,7 @@ using Autopack.Api.Alerts;
 using Autopack.Api.Database;
 using Autopack.Api.Hosting;
 using Autopack.Api.RateLimiting;
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
@@ -23,7 +23,8 @@ public sealed class HealthReporter(
     ExecutorLeases leases,
     ClientPartitions partitions,
     ServerUptime uptime,
-    AutopackSettings settings,
+    ApiSettings settings,
+    StorageSettings storage,
     TimeProvider time)
 {
     /// <summary>Less free disk than this makes the server degraded: SQLite and the logs need room.</summary>
@@ -138,7 +139,7 @@ public sealed class HealthReporter(
                 foreach (var lease in await leases.ListAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var age = (now - lease.HeartbeatAt).TotalSeconds;
-                    executors.Add(new ExecutorHealth(lease.RunId, lease.Pid, lease.Host, Math.Round(age, 1), age >= settings.LeaseStaleSeconds));
+                    executors.Add(new ExecutorHealth(lease.RunId, lease.Pid, lease.Host, Math.Round(age, 1), age >= storage.LeaseStaleSeconds));
                 }
 
                 databaseAlerts = await alerts.DatabaseAlertsAsync(database.Migrated, cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace Autopack.Api.Hosting;
 /// </summary>
 public static class BindGuard
 {
-    public static void Ensure(AutopackSettings settings)
+    public static void Ensure(ApiSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.BindIsLoopback)

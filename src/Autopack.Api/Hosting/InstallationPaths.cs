@@ -1,4 +1,4 @@
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 
 namespace Autopack.Api.Hosting;
 
@@ -6,13 +6,13 @@ namespace Autopack.Api.Hosting;
 /// The files the server uses, resolved against the working directory it was started in (where autopack.json
 /// lives), so a relative <c>AUTOPACK_DB</c> means the same file to the server, the executors and the CLI.
 /// </summary>
-public sealed class InstallationPaths(string workingDirectory, AutopackSettings settings)
+public sealed class InstallationPaths(string workingDirectory, StorageSettings storage, ApiSettings settings)
 {
     public string WorkingDirectory { get; } = Path.GetFullPath(workingDirectory);
 
-    public string DatabasePath => Resolve(settings.DatabasePath);
+    public string DatabasePath => Resolve(storage.DatabasePath);
 
-    public string RunsDirectory => Resolve(settings.RunsDirectory);
+    public string RunsDirectory => Resolve(storage.RunsDirectory);
 
     public string LogPath => Resolve(settings.LogPath);
 

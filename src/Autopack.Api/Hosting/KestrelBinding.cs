@@ -1,5 +1,4 @@
 using System.Net;
-using Autopack.Domain.Settings;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Autopack.Api.Hosting;
@@ -9,7 +8,7 @@ public static class KestrelBinding
 {
     public static IServiceCollection AddAutopackKestrel(this IServiceCollection services)
     {
-        services.AddOptions<KestrelServerOptions>().Configure<AutopackSettings>((options, settings) =>
+        services.AddOptions<KestrelServerOptions>().Configure<ApiSettings>((options, settings) =>
         {
             options.AddServerHeader = false;
             options.Limits.MaxRequestBodySize = RequestBody.MaxBytes;

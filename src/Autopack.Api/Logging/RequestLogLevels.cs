@@ -1,4 +1,4 @@
-using Autopack.Domain.Settings;
+using Autopack.Api.Hosting;
 using Serilog.Events;
 
 namespace Autopack.Api.Logging;
@@ -10,7 +10,7 @@ namespace Autopack.Api.Logging;
 /// </summary>
 public static class RequestLogLevels
 {
-    public static Func<HttpContext, double, Exception?, LogEventLevel> For(AutopackSettings settings)
+    public static Func<HttpContext, double, Exception?, LogEventLevel> For(ApiSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var routine = settings.LogAllRequests ? LogEventLevel.Information : LogEventLevel.Debug;

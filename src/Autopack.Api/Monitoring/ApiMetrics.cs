@@ -24,6 +24,12 @@ public sealed class ApiMetrics
         BreakerState = Factory.CreateGauge("autopack_circuit_breaker_state", "1 for the state each circuit breaker was last published in.", ["breaker", "state"]);
         OldestQueuedPhaseAge = Factory.CreateGauge("autopack_oldest_queued_phase_age_seconds", "Age of the oldest QUEUED phase (0 when none).");
         Executors = Factory.CreateGauge("autopack_executors", "Executors holding a run lease, by heartbeat freshness.", ["heartbeat"]);
+        QueueDepth = Factory.CreateGauge("autopack_queue_depth", "Runs waiting for a worker: QUEUED and not yet claimed, plus EXECUTING runs whose holder died.");
+        QueueOldestAge = Factory.CreateGauge("autopack_queue_oldest_age_seconds", "Age of the oldest QUEUED run not yet claimed (0 when none).");
+        QueueExecuting = Factory.CreateGauge("autopack_queue_executing", "Runs held by a live worker's claim or a live executor's lease (what executing_limit counts).");
+        QueueDispatch = Factory.CreateGauge("autopack_queue_dispatch", "1 when workers may claim runs (dispatch on and mode NORMAL), else 0.");
+        QueueDraining = Factory.CreateGauge("autopack_queue_draining", "1 when the mode is DRAINING, else 0.");
+        Workers = Factory.CreateGauge("autopack_workers", "Workers by heartbeat freshness.", ["heartbeat"]);
         Alerts = Factory.CreateGauge("autopack_alerts", "Active alerts by kind.", ["kind"]);
         AlertsActive = Factory.CreateGauge("autopack_alerts_active", "Active alerts of every kind.");
         DatabaseUp = Factory.CreateGauge("autopack_database_up", "1 when the database is reachable and migrated, else 0.");
@@ -54,6 +60,18 @@ public sealed class ApiMetrics
     public Gauge OldestQueuedPhaseAge { get; }
 
     public Gauge Executors { get; }
+
+    public Gauge QueueDepth { get; }
+
+    public Gauge QueueOldestAge { get; }
+
+    public Gauge QueueExecuting { get; }
+
+    public Gauge QueueDispatch { get; }
+
+    public Gauge QueueDraining { get; }
+
+    public Gauge Workers { get; }
 
     public Gauge Alerts { get; }
 

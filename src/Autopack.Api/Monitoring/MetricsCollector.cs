@@ -2,8 +2,9 @@ using Autopack.Api.Alerts;
 using Autopack.Api.Database;
 using Autopack.Api.RateLimiting;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
+using Autopack.Storage;
 using Autopack.Storage.Database;
+using Autopack.Storage.Queue;
 using Microsoft.Data.Sqlite;
 using Prometheus;
 
@@ -21,7 +22,8 @@ public sealed class MetricsCollector(
     AlertEvaluator alerts,
     ServerErrorWindow serverErrors,
     ClientPartitions partitions,
-    AutopackSettings settings,
+    StorageSettings storage,
+    QueueReader queue,
     TimeProvider time,
     ILogger<MetricsCollector> logger)
 {
@@ -37,11 +39,12 @@ public sealed class MetricsCollector(
             try
             {
                 await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await CountByStatusAsync(connection, "runs", metrics.Runs, StatusNames.AllRunNames, cancellationToken).ConfigureAwait(false);
-                await CountByStatusAsync(connection, "phases", metrics.Phases, StatusNames.AllPhaseNames, cancellationToken).ConfigureAwait(false);
+                Set(metrics.Runs, await StatusCounts.RunsAsync(connection, cancellationToken).ConfigureAwait(false));
+                Set(metrics.Phases, await StatusCounts.PhasesAsync(connection, cancellationToken).ConfigureAwait(false));
                 await CollectTokensAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectBreakersAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectQueueAndExecutorsAsync(connection, cancellationToken).ConfigureAwait(false);
+                await CollectRunQueueAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (SqliteException ex)
             {
@@ -70,17 +73,8 @@ public sealed class MetricsCollector(
         metrics.AlertsActive.Set(active.Count);
     }
 
-    private static async Task CountByStatusAsync(SqliteConnection connection, string table, Gauge gauge, IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
+    private static void Set(Gauge gauge, IReadOnlyDictionary<string, long> counts)
     {
-        var counts = statuses.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT status, count(*) FROM {table} GROUP BY status";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
-        }
-
         foreach (var (status, count) in counts)
         {
             gauge.WithLabels(status).Set(count);
@@ -93,10 +87,10 @@ public sealed class MetricsCollector(
         command.CommandText = "SELECT coalesce(sum(used_tokens), 0) FROM budget_totals WHERE scope = 'run'";
         metrics.TokensUsed.Set(Convert.ToDouble(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture));
 
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT r.run_id, r.token_cap, coalesce(t.used_tokens, 0)
             FROM runs r LEFT JOIN budget_totals t ON t.scope = 'run' AND t.id = r.run_id
-            WHERE r.status IN ('QUEUED', 'EXECUTING', 'PAUSED')
+            WHERE r.status IN {StatusCounts.ActiveRunStatuses}
             """;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -141,7 +135,7 @@ public sealed class MetricsCollector(
         metrics.OldestQueuedPhaseAge.Set(oldest is string text ? Math.Max(0, (now.UtcDateTime - DbTime.FromText(text)).TotalSeconds) : 0);
 
         command.CommandText = "SELECT count(*), coalesce(sum(heartbeat_at < $threshold), 0) FROM executor_leases";
-        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(settings.LeaseStaleSeconds)));
+        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -150,6 +144,20 @@ public sealed class MetricsCollector(
             metrics.Executors.WithLabels("fresh").Set(total - stale);
             metrics.Executors.WithLabels("stale").Set(stale);
         }
+    }
+
+    /// <summary>The run queue the workers share, as GET /queue reads it.</summary>
+    private async Task CollectRunQueueAsync(CancellationToken cancellationToken)
+    {
+        var status = await queue.ReadAsync(TimeSpan.FromSeconds(storage.LeaseStaleSeconds), cancellationToken).ConfigureAwait(false);
+        metrics.QueueDepth.Set(status.Waiting);
+        metrics.QueueOldestAge.Set(status.OldestQueuedAge?.TotalSeconds ?? 0);
+        metrics.QueueExecuting.Set(status.Executing);
+        metrics.QueueDispatch.Set(status.Settings.AcceptsClaims ? 1 : 0);
+        metrics.QueueDraining.Set(status.Settings.Mode == QueueMode.Draining ? 1 : 0);
+        var stale = status.StaleWorkers.Count;
+        metrics.Workers.WithLabels("fresh").Set(status.Workers.Count - stale);
+        metrics.Workers.WithLabels("stale").Set(stale);
     }
 
     private static void RemoveAbsent(Gauge gauge, Func<string[], bool> present)

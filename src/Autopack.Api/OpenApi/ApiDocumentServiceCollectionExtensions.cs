@@ -16,6 +16,7 @@ public static class ApiDocumentServiceCollectionExtensions
         ["Phases"] = "Force a phase to time out.",
         ["Circuit breakers"] = "The provider circuit breakers the executors publish, and requests to reset them.",
         ["Health"] = "Liveness and readiness for operators and load balancers.",
+        ["Queue"] = "The run queue the workers claim from: its state and heartbeat, dispatch, executing_limit, the DRAINING mode, requeueing a PAUSED run.",
         ["Dashboard"] = "The JSON the operator's dashboard page reads.",
     };
 

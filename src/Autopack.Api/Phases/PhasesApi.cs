@@ -1,3 +1,4 @@
+using Autopack.Api.Control;
 using Autopack.Api.Database;
 using Autopack.Api.Runs;
 using Autopack.Storage.Runtime;
@@ -20,6 +21,6 @@ public static class PhasesApi
     }
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> TimeoutPhase(
-        [FromRoute(Name = "phase_id")] string phaseId, ControlRequests requests, CancellationToken cancellationToken) =>
-        RunsApi.RequestControlAsync(requests, new ControlCommand(ControlKind.Timeout, phaseId), cancellationToken);
+        [FromRoute(Name = "phase_id")] string phaseId, ControlRequestSender sender, CancellationToken cancellationToken) =>
+        RunsApi.RequestControlAsync(sender, new ControlCommand(ControlKind.Timeout, phaseId), cancellationToken);
 }

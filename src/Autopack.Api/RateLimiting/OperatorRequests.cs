@@ -1,9 +1,9 @@
 namespace Autopack.Api.RateLimiting;
 
 /// <summary>
-/// The requests an operator must always be able to make: health probes and scrapes (GET /health, /ready, /metrics)
-/// and control requests (stop, abort, timeout, breaker reset). They are not counted against a client's data
-/// budget; see <see cref="RateLimitingServiceCollectionExtensions"/> and ADR-025.
+/// The requests an operator must always be able to make: health probes and scrapes (GET /health, /ready, /metrics),
+/// control requests (stop, abort, timeout, breaker reset) and the queue's state, heartbeat and controls. They are not
+/// counted against a client's data budget; see <see cref="RateLimitingServiceCollectionExtensions"/> and ADR-025.
 /// </summary>
 public static class OperatorRequests
 {
@@ -11,6 +11,7 @@ public static class OperatorRequests
     public static readonly IReadOnlySet<string> EndpointNames = new HashSet<string>(StringComparer.Ordinal)
     {
         "GetHealth", "GetReady", "GetMetrics", "StopRun", "AbortRun", "TimeoutPhase", "ResetCircuitBreakers",
+        "GetQueue", "GetQueueHeartbeat", "UpdateQueue", "SetQueueMode", "RequeueRun",
     };
 
     public static bool IsOperatorRequest(HttpContext context)

@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using Autopack.Domain.Settings;
+using Autopack.Api.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -23,9 +23,9 @@ public static class RateLimitingServiceCollectionExtensions
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services)
     {
         services.AddSingleton(sp => new ClientPartitions(
-            sp.GetRequiredService<AutopackSettings>().RateLimitMaxClients, Window, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ApiSettings>().RateLimitMaxClients, Window, sp.GetRequiredService<TimeProvider>()));
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<ClientPartitions, AutopackSettings>((options, partitions, settings) =>
+        services.AddOptions<RateLimiterOptions>().Configure<ClientPartitions, ApiSettings>((options, partitions, settings) =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => PartitionFor(context, partitions, settings));
@@ -34,7 +34,7 @@ public static class RateLimitingServiceCollectionExtensions
         return services;
     }
 
-    private static RateLimitPartition<string> PartitionFor(HttpContext context, ClientPartitions partitions, AutopackSettings settings)
+    private static RateLimitPartition<string> PartitionFor(HttpContext context, ClientPartitions partitions, ApiSettings settings)
     {
         var address = context.Connection.RemoteIpAddress;
         if (OperatorRequests.IsOperatorRequest(context))
@@ -62,7 +62,7 @@ public static class RateLimitingServiceCollectionExtensions
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : Window;
         var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var settings = context.RequestServices.GetRequiredService<AutopackSettings>();
+        var settings = context.RequestServices.GetRequiredService<ApiSettings>();
         var operatorRequest = OperatorRequests.IsOperatorRequest(context);
         var limit = operatorRequest ? settings.RateLimitPerMinute * OperatorMultiplier : settings.RateLimitPerMinute;
         var what = operatorRequest ? "health, metrics and control requests" : "requests";

@@ -1,31 +1,41 @@
-using Autopack.Domain.Runs;
+using System.Text.Json.Serialization;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Runs;
 
 namespace Autopack.Api.Runs;
 
 /// <summary>
-/// GET /runs/{run_id} and the body of a 201 from POST /runs: the run with its tiers and phases, its repository,
-/// branch and the commits its approved phases became (oldest first).
+/// GET /runs/{run_id} and the body of a 201 from POST /runs: the run's summary (as GET /runs lists it) with its tiers
+/// and phases, its repository, branch and the commits its approved phases became (oldest first). Its own fields come
+/// after the summary's on the wire (<see cref="JsonPropertyOrderAttribute"/>), as they did when it listed them all.
 /// </summary>
-public sealed record RunDetailView(
-    string RunId,
-    string Status,
-    string Goal,
-    long TokenCap,
-    long TokensUsed,
-    int PhasesTotal,
-    int PhasesComplete,
-    DateTime CreatedAt,
-    DateTime? StartedAt,
-    DateTime? FinishedAt,
-    string? FailureReason,
-    IReadOnlyList<TierView> Tiers,
-    string? Repository,
-    string? BaseCommit,
-    string? Branch,
-    IReadOnlyList<CommitView> Commits)
+public sealed record RunDetailView : RunSummary
 {
+    private RunDetailView(RunSummary summary, IReadOnlyList<TierView> tiers, string? repository, string? baseCommit, string? branch, IReadOnlyList<CommitView> commits)
+        : base(summary)
+    {
+        Tiers = tiers;
+        Repository = repository;
+        BaseCommit = baseCommit;
+        Branch = branch;
+        Commits = commits;
+    }
+
+    [JsonPropertyOrder(1)]
+    public IReadOnlyList<TierView> Tiers { get; init; }
+
+    [JsonPropertyOrder(1)]
+    public string? Repository { get; init; }
+
+    [JsonPropertyOrder(1)]
+    public string? BaseCommit { get; init; }
+
+    [JsonPropertyOrder(1)]
+    public string? Branch { get; init; }
+
+    [JsonPropertyOrder(1)]
+    public IReadOnlyList<CommitView> Commits { get; init; }
+
     /// <summary>From the read path's plain-SQL detail (tokens from budget_totals).</summary>
     public static RunDetailView From(RunDetail detail)
     {
@@ -51,9 +61,7 @@ public sealed record RunDetailView(
                     .Select(p => PhaseView.From(p, t.Name, phaseTokens(p.PhaseId))).ToList()))
             .ToList();
         return new RunDetailView(
-            run.RunId, run.Status.ToName(), run.Goal, run.TokenCap, tokensUsed, run.Phases.Count,
-            run.Phases.Count(p => p.Status == PhaseStatus.Complete), run.CreatedAt, run.StartedAt, run.FinishedAt, run.FailureReason, tiers,
-            run.Repository, run.BaseCommit, run.Branch,
+            RunSummary.Of(run, tokensUsed), tiers, run.Repository, run.BaseCommit, run.Branch,
             run.Phases.Where(p => p.CommitSha is not null).OrderBy(p => p.Position).Select(p => new CommitView(p.CommitSha!, p.PhaseId, p.PhaseName)).ToList());
     }
 }

@@ -1,11 +1,12 @@
 using System.Globalization;
+using Autopack.Api.Control;
 using Autopack.Api.Database;
 using Autopack.Api.Errors;
 using Autopack.Api.Hosting;
-using Autopack.Api.Runs.Plan;
+using Autopack.Domain.Budgets;
 using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
+using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Autopack.Workspace.Git;
@@ -28,7 +29,7 @@ public static class RunsApi
         // Full paths under an unprefixed group: a "/runs" prefix would make the list's route "/runs/" in metrics.
         var group = app.MapGroup(string.Empty).WithTags("Runs").RequireMigratedDatabase();
         group.MapPost("/runs", CreateRun).WithName("CreateRun").WithSummary("Create a run from a plan")
-            .Accepts<PlanDocument>("application/json")
+            .Accepts<RunPlan>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -57,30 +58,29 @@ public static class RunsApi
     /// so every refusal names its field and the CLI refuses the same plans in the same words.
     /// </remarks>
     public static async Task<Created<RunDetailView>> CreateRun(
-        HttpRequest request, RunStore store, RunDetailReader details, AutopackSettings settings, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
+        HttpRequest request, RunStore store, RunDetailReader details, BudgetSettings budget, RunWorkspaces git, InstallationPaths paths, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonBytesAsync(request, cancellationToken).ConfigureAwait(false);
         var plan = PlanParser.Parse(body);
         var origin = await PlanWorkspace.ResolveAsync(plan, git, paths.WorkingDirectory, cancellationToken).ConfigureAwait(false);
-        var runId = await store.CreateAsync(plan, new CapDefaults(settings.RunTokenCap, settings.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
+        var runId = await store.CreateAsync(plan, new CapDefaults(budget.RunTokenCap, budget.PhaseCapPolicy), origin, cancellationToken).ConfigureAwait(false);
         var view = RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false));
         return TypedResults.Created($"/runs/{Uri.EscapeDataString(runId)}", view);
     }
 
     public static async Task<Results<Ok<RunListView>, ValidationProblem>> ListRuns(
-        RunStore store, RunCounts counts, string? status, string? limit, string? offset, CancellationToken cancellationToken)
+        RunStore store, SqliteDatabase database, string? status, string? limit, string? offset, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (RunsPageQuery.Parse(status, limit, offset, DefaultLimit, errors) is not { } query)
         {
-            return TypedResults.ValidationProblem(
-                errors, detail: string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), title: "Invalid query");
+            return ApiProblems.InvalidQuery(errors);
         }
 
         var (filter, limitValue, offsetValue) = query;
         var runs = await store.ListAsync(filter, limitValue, offsetValue, cancellationToken).ConfigureAwait(false);
-        var total = await counts.CountAsync(filter, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new RunListView(runs.Select(RunView.From).ToList(), total, limitValue, offsetValue, filter?.ToName()));
+        var total = StatusCounts.Matching(await StatusCounts.RunsAsync(database, cancellationToken).ConfigureAwait(false), filter);
+        return TypedResults.Ok(new RunListView(runs, total, limitValue, offsetValue, filter?.ToName()));
     }
 
     public static async Task<Ok<RunDetailView>> GetRun(
@@ -100,23 +100,24 @@ public static class RunsApi
         TypedResults.Ok(UsageView.From(await usage.GetRunUsageAsync(runId, cancellationToken).ConfigureAwait(false)));
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> StopRun(
-        [FromRoute(Name = "run_id")] string runId, ControlRequests requests, CancellationToken cancellationToken) =>
-        RequestControlAsync(requests, new ControlCommand(ControlKind.Stop, runId), cancellationToken);
+        [FromRoute(Name = "run_id")] string runId, ControlRequestSender sender, CancellationToken cancellationToken) =>
+        RequestControlAsync(sender, new ControlCommand(ControlKind.Stop, runId), cancellationToken);
 
     public static Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> AbortRun(
-        [FromRoute(Name = "run_id")] string runId, ControlRequests requests, CancellationToken cancellationToken) =>
-        RequestControlAsync(requests, new ControlCommand(ControlKind.Abort, runId), cancellationToken);
+        [FromRoute(Name = "run_id")] string runId, ControlRequestSender sender, CancellationToken cancellationToken) =>
+        RequestControlAsync(sender, new ControlCommand(ControlKind.Abort, runId), cancellationToken);
 
     /// <summary>
     /// Stores the request for the run and writes the control file an operator would write with echo (atomically,
-    /// through <see cref="ControlRequests"/>): 202, since the executor acts on it; 200 with the run's new status when
+    /// through <see cref="ControlRequestSender"/>): 202, since the executor acts on it; 200 with the run's new status when
     /// an abort ended a run that no executor held at once; 409 when the run or phase already ended.
     /// </summary>
     public static async Task<Results<Accepted<ControlAccepted>, ProblemHttpResult>> RequestControlAsync(
-        ControlRequests requests, ControlCommand command, CancellationToken cancellationToken)
+        ControlRequestSender sender, ControlCommand command, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(requests);
-        var result = await requests.RequestAsync(command, ControlSource.Api, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(sender);
+        var sent = await sender.SendAsync(command, ControlSource.Api, cancellationToken).ConfigureAwait(false);
+        var result = sent.Request;
         var isPhase = command.Kind == ControlKind.Timeout;
         if (result.AlreadyEnded is { } ended)
         {
@@ -126,6 +127,6 @@ public static class RunsApi
 
         var location = $"/runs/{Uri.EscapeDataString(result.RunId)}" + (isPhase ? "/phases" : string.Empty);
         return TypedResults.Accepted(location, new ControlAccepted(
-            ControlCommand.WordOf(command.Kind), command.TargetId, result.FilePath, command.Content, result.RequestId, result.EndedNow ? "ABORTED" : null));
+            ControlCommand.WordOf(command.Kind), command.TargetId, sent.FilePath, command.Content, result.RequestId, result.EndedNow ? "ABORTED" : null));
     }
 }

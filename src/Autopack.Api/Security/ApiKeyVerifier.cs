@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Autopack.Domain.Settings;
+using Autopack.Api.Hosting;
 using Microsoft.Net.Http.Headers;
 
 namespace Autopack.Api.Security;
@@ -9,7 +9,7 @@ namespace Autopack.Api.Security;
 /// Checks the API key of a mutating request. Both sides are hashed to SHA-256 first so the comparison is
 /// constant-time in content and in length (<see cref="CryptographicOperations.FixedTimeEquals"/>).
 /// </summary>
-public sealed class ApiKeyVerifier(AutopackSettings settings)
+public sealed class ApiKeyVerifier(ApiSettings settings)
 {
     public const string HeaderName = "X-API-Key";
 

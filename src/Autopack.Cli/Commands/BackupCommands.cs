@@ -24,7 +24,7 @@ public static class BackupCommands
         {
             var path = ctx.ResolvePath(parse.GetValue(output) ?? BackupFileName.Format(ctx.Time.GetLocalNow().DateTime));
             var writer = new BackupWriter(ctx.Database, ctx.Time);
-            var sources = new BackupSources(ctx.Runtime.Path, ctx.ResolvePath(ctx.Settings.BuildHistoryPath));
+            var sources = new BackupSources(ctx.Runtime.Path, ctx.ResolvePath(ctx.Storage.BuildHistoryPath));
             var result = await Refusals(() => WithProgressAsync(ctx, progress => writer.WriteAsync(sources, path, progress, ct))).ConfigureAwait(false);
             foreach (var warning in result.Warnings)
             {

@@ -1,3 +1,4 @@
+using Autopack.Api.Control;
 using Autopack.Storage.Runtime;
 
 namespace Autopack.Cli.Commands;
@@ -10,8 +11,9 @@ public static class ControlFileCommand
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(command);
-        var result = await new ControlRequests(ctx.MigratedDatabase(), ctx.Runtime, TimeProvider.System, ctx.Settings)
-            .RequestAsync(command, ControlSource.Cli, cancellationToken).ConfigureAwait(false);
+        var sent = await new ControlRequestSender(new ControlRequests(ctx.MigratedDatabase(), TimeProvider.System, ctx.Storage), ctx.Runtime)
+            .SendAsync(command, ControlSource.Cli, cancellationToken).ConfigureAwait(false);
+        var result = sent.Request;
         if (result.AlreadyEnded is { } ended)
         {
             throw new CliException(ended, 5);
@@ -19,6 +21,6 @@ public static class ControlFileCommand
 
         return result.EndedNow
             ? $"run {result.RunId} ABORTED at once (no executor held it; request {result.RequestId})"
-            : $"wrote {command.Content} to {result.FilePath}";
+            : $"wrote {command.Content} to {sent.FilePath}";
     }
 }

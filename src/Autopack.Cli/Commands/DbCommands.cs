@@ -74,9 +74,9 @@ public static class DbCommands
         {
             var database = ctx.MigratedDatabase();
             var report = await new DatabaseCleanup(database, ctx.Time)
-                .RunAsync(TimeSpan.FromSeconds(ctx.Settings.LeaseStaleSeconds), ct).ConfigureAwait(false);
+                .RunAsync(TimeSpan.FromSeconds(ctx.Storage.LeaseStaleSeconds), ct).ConfigureAwait(false);
             var scratch = ScratchFolder.RemoveStale(
-                [Path.GetDirectoryName(database.FullPath)!, ctx.WorkingDirectory, ctx.ResolvePath(ctx.Settings.BackupDirectory)], ctx.Time);
+                [Path.GetDirectoryName(database.FullPath)!, ctx.WorkingDirectory, ctx.ResolvePath(ctx.Storage.BackupDirectory)], ctx.Time);
             ctx.Out.WriteLine($"stale leases released: {report.StaleLeases}");
             ctx.Out.WriteLine($"orphaned reservations dropped: {report.OrphanedReservations}");
             ctx.Out.WriteLine($"wal checkpoint: {report.CheckpointedPages} pages");

@@ -30,11 +30,12 @@ public static class DemoCommand
         var command = new Command("demo", "Migrate, serve, submit the sample plan and execute it on the offline provider; keeps serving until Ctrl+C.") { noWait };
         CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
-            var settings = ctx.ResolvedSettings;
-            Directory.CreateDirectory(Path.GetDirectoryName(settings.DatabasePath)!);
+            var settings = ctx.ResolvedSettings.Api;
+            var databasePath = ctx.ResolvedSettings.Executor.Storage.DatabasePath;
+            Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
             var migrator = new DatabaseMigrator(ctx.Database);
             migrator.MigrateUp();
-            await ctx.Out.WriteLineAsync($"database {settings.DatabasePath} at schema {migrator.CurrentVersion()}").ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync($"database {databasePath} at schema {migrator.CurrentVersion()}").ConfigureAwait(false);
 
             using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var server = ApiHost.RunAsync(ctx.WorkingDirectory, ctx.Out, serverStop.Token);

@@ -20,7 +20,7 @@ public static class ExecuteCommand
             }
 
             ctx.MigratedDatabase();
-            var outcome = await ExecutorHost.RunAsync(ctx.ResolvedSettings, id, ct).ConfigureAwait(false);
+            var outcome = await ExecutorHost.RunAsync(ctx.ResolvedSettings.Executor, id, ct).ConfigureAwait(false);
             await (outcome.ExitCode == 0 ? ctx.Out : ctx.Error).WriteLineAsync(outcome.ExitCode == 0 ? outcome.Message : $"error: {outcome.Message}").ConfigureAwait(false);
             return outcome.ExitCode;
         });

@@ -32,7 +32,7 @@ public static class RunsCommands
         {
             var plan = await PlanFile.ReadAsync(ctx.ResolvePath(parse.GetRequiredValue(file).ToString()), ct).ConfigureAwait(false);
             var database = ctx.MigratedDatabase();
-            var caps = new CapDefaults(ctx.Settings.RunTokenCap, ctx.Settings.PhaseCapPolicy);
+            var caps = new CapDefaults(ctx.Settings.Executor.Budget.RunTokenCap, ctx.Settings.Executor.Budget.PhaseCapPolicy);
             var origin = await PlanWorkspace.ResolveAsync(plan, new RunWorkspaces(new CommandRunner()), ctx.WorkingDirectory, ct).ConfigureAwait(false);
             var runId = await new RunStore(database, ctx.Time).CreateAsync(plan, caps, origin, ct).ConfigureAwait(false);
             await ctx.Out.WriteLineAsync(runId).ConfigureAwait(false);

@@ -14,9 +14,11 @@ public static class ServeCommand
         var command = new Command(
             "serve",
             "Start the API server on AUTOPACK_BIND_ADDRESS:AUTOPACK_PORT (127.0.0.1:8000 by default): runs, phases, usage, /health, /ready, /metrics. Does not migrate the database (see 'db migrate').");
-        CommandAction.Set(command, cwd, async (_, ctx, ct) =>
+        CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
             // A bad setting or an unsafe bind throws SettingsException naming it: the CLI's one-line error, exit 2.
+            // Every setting is checked, as for any command, though the server itself reads only its own.
+            _ = ctx.Settings;
             await ApiHost.RunAsync(ctx.WorkingDirectory, ctx.Out, ct).ConfigureAwait(false);
             return 0;
         });

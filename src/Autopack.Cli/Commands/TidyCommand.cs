@@ -11,7 +11,7 @@ public static class TidyCommand
         var command = new Command("tidy", "Consolidate docs/BUILD_HISTORY.md (conflict markers removed, duplicate entries merged, sorted) without losing an entry.");
         CommandAction.Set(command, cwd, async (_, ctx, _) =>
         {
-            var ledger = new BuildHistoryLedger(ctx.ResolvePath(ctx.Settings.BuildHistoryPath));
+            var ledger = new BuildHistoryLedger(ctx.ResolvePath(ctx.Storage.BuildHistoryPath));
             if (!File.Exists(ledger.Path))
             {
                 await ctx.Out.WriteLineAsync($"no build history at {ledger.Path}; nothing to tidy").ConfigureAwait(false);

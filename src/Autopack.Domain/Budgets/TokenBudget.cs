@@ -7,7 +7,10 @@ namespace Autopack.Domain.Budgets;
 public static class TokenBudget
 {
     /// <summary>Share of a cap at which a warning event is recorded.</summary>
-    public const double WarningFraction = 0.8;
+    /// <summary>The share of a cap at which usage is warned of (a <c>budget_warning</c> event, an alert): 80%.</summary>
+    public const int WarningPercent = 80;
+
+    public const double WarningFraction = WarningPercent / 100.0;
 
     /// <summary>
     /// Decides a reservation for a call whose prompt counts <paramref name="promptTokens"/> and that asks for up to

@@ -6,5 +6,5 @@ namespace Autopack.Domain.Plans;
 /// </summary>
 public sealed record OfflineEdit(string Path, string? Content = null, string? Old = null, string? New = null)
 {
-    public bool IsWrite => Content is not null;
+    public bool IsWrite() => Content is not null;
 }

@@ -1,29 +1,54 @@
 namespace Autopack.Domain.Plans;
 
 /// <summary>
-/// One phase of a plan. <see cref="OfflineRejections"/> tells the offline provider's auditor to reject that many
-/// attempts before approving (for rehearsing retries without a network). <see cref="Scope"/> (globs) limits what
-/// the builder may write, <see cref="MaxTurns"/> bounds the turns of one builder attempt, and
-/// <see cref="OfflineEdits"/> are the offline builder's scripted tool calls.
+/// One phase of a plan. A field left out takes its default: the goal is the phase's name (also when null), three
+/// attempts, the offline provider, <see cref="DefaultMaxTurns"/>, no scripted edits. <see cref="OfflineRejections"/>
+/// tells the offline provider's auditor to reject that many attempts before approving (for rehearsing retries
+/// without a network). <see cref="Scope"/> (globs) limits what the builder may write, <see cref="MaxTurns"/> bounds
+/// the turns of one builder attempt, and <see cref="OfflineEdits"/> are the offline builder's scripted tool calls.
 /// </summary>
+/// <remarks>
+/// The numbers with a default other than zero are constructor parameters: the source-generated reader sets every
+/// init-only property it is not given to its type's default, so a default there would be lost.
+/// </remarks>
 public sealed record PhasePlan(
-    string? PhaseId,
     string PhaseName,
-    string Goal,
-    string? Category,
-    string? Complexity,
-    int MaxAttempts,
-    long? TokenCap,
-    string Provider,
-    string? Verify,
-    int? VerifyTimeoutSeconds,
-    int OfflineRejections)
+    string? PhaseId = null,
+    string? Category = null,
+    string? Complexity = null,
+    int MaxAttempts = PhasePlan.DefaultMaxAttempts,
+    long? TokenCap = null,
+    string? Verify = null,
+    int? VerifyTimeoutSeconds = null,
+    int OfflineRejections = 0,
+    IReadOnlyList<string>? Scope = null,
+    int MaxTurns = PhasePlan.DefaultMaxTurns)
 {
+    public const int DefaultMaxAttempts = 3;
+
     public const int DefaultMaxTurns = 30;
 
-    public IReadOnlyList<string>? Scope { get; init; }
+    public const string DefaultProvider = ProviderNames.Offline;
 
-    public int MaxTurns { get; init; } = DefaultMaxTurns;
+    private readonly string? goal;
+    private readonly string? provider;
+    private readonly IReadOnlyList<OfflineEdit>? offlineEdits;
 
-    public IReadOnlyList<OfflineEdit> OfflineEdits { get; init; } = [];
+    public string Goal
+    {
+        get => goal ?? PhaseName;
+        init => goal = value;
+    }
+
+    public string Provider
+    {
+        get => provider ?? DefaultProvider;
+        init => provider = value;
+    }
+
+    public IReadOnlyList<OfflineEdit> OfflineEdits
+    {
+        get => offlineEdits ?? [];
+        init => offlineEdits = value;
+    }
 }

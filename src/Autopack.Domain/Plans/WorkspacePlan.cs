@@ -4,4 +4,4 @@ namespace Autopack.Domain.Plans;
 /// A plan's <c>workspace</c>: a local git repository (absolute, or relative to the working folder) and the
 /// commit-ish to start from (null: the repository's HEAD). Whether they exist is checked when the run is created.
 /// </summary>
-public sealed record WorkspacePlan(string? Repository, string? Base);
+public sealed record WorkspacePlan(string? Repository = null, string? Base = null);

@@ -1,13 +1,16 @@
 namespace Autopack.Domain.Runs;
 
-/// <summary>The run state machine. Terminal states have no way out; PAUSED resumes to EXECUTING.</summary>
+/// <summary>
+/// The run state machine. Terminal states have no way out; PAUSED resumes to EXECUTING (an executor started on it) or
+/// goes back to QUEUED for the workers (an operator's requeue, or a worker's shutdown that paused it; ADR-032).
+/// </summary>
 public static class RunTransitions
 {
     private static readonly Dictionary<RunStatus, RunStatus[]> Allowed = new()
     {
         [RunStatus.Queued] = [RunStatus.Executing, RunStatus.Aborted],
         [RunStatus.Executing] = [RunStatus.Paused, RunStatus.DoneSuccess, RunStatus.DoneFailed, RunStatus.Aborted, RunStatus.BudgetExceeded],
-        [RunStatus.Paused] = [RunStatus.Executing, RunStatus.Aborted],
+        [RunStatus.Paused] = [RunStatus.Executing, RunStatus.Aborted, RunStatus.Queued],
         [RunStatus.DoneSuccess] = [],
         [RunStatus.DoneFailed] = [],
         [RunStatus.Aborted] = [],

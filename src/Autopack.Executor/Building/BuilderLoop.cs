@@ -1,4 +1,4 @@
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
 using Autopack.Executor.Running;
 using Autopack.Llm.Providers;
 using Autopack.Workspace.Processes;
@@ -14,7 +14,7 @@ namespace Autopack.Executor.Building;
 /// back to it, until it calls <c>finish</c>, answers without a tool call, or reaches the phase's <c>max_turns</c>.
 /// A budget refusal or a cancellation ends the loop by exception; the caller resets the worktree.
 /// </summary>
-public sealed class BuilderLoop(PausingLlmCaller llm, CommandRunner commands, AutopackSettings settings, ILogger<BuilderLoop> logger)
+public sealed class BuilderLoop(PausingLlmCaller llm, CommandRunner commands, BudgetSettings settings, ILogger<BuilderLoop> logger)
 {
     private static readonly IReadOnlyList<LlmTool> Tools =
         BuilderTools.Definitions.Select(d => new LlmTool(d.Name, d.Description, d.ParametersSchema)).ToList();

@@ -1,4 +1,4 @@
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Storage.Budgets;
@@ -20,7 +20,7 @@ public sealed class BudgetedLlmClient(
     TokenLedger ledger,
     ProviderCatalog providers,
     ProviderPipelines pipelines,
-    AutopackSettings settings)
+    BudgetSettings settings)
 {
     /// <summary>The one-shot shape: a system and a user prompt, no tools.</summary>
     /// <exception cref="BudgetRefusedException">the budget has nothing useful left.</exception>

@@ -1,4 +1,3 @@
-using Autopack.Domain.Settings;
 using Autopack.Executor.Building;
 using Autopack.Executor.Calls;
 using Autopack.Executor.Control;
@@ -24,10 +23,10 @@ namespace Autopack.Executor.Hosting;
 /// </summary>
 public static class ExecutorHost
 {
-    public static IHost Build(AutopackSettings settings, string runId, Action<IServiceCollection>? configure = null)
+    public static IHost Build(ExecutorSettings settings, string runId, Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var runtime = new RuntimeFolder(settings.RunsDirectory);
+        var runtime = new RuntimeFolder(settings.Storage.RunsDirectory);
         Directory.CreateDirectory(runtime.RunFolder(runId));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSerilog(new LoggerConfiguration()
@@ -40,9 +39,11 @@ public static class ExecutorHost
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(settings.Storage);
+        services.AddSingleton(settings.Budget);
         services.AddSingleton(TimeProvider.System);
-        services.AddAutopackStorage(settings.DatabasePath);
-        services.AddAutopackLlm(settings);
+        services.AddAutopackStorage(settings.Storage.DatabasePath);
+        services.AddAutopackLlm(settings.Llm);
         services.AddSingleton<BudgetedLlmClient>();
         services.AddSingleton(runtime);
         var identity = ExecutorIdentity.ForCurrentProcess(runId);
@@ -72,7 +73,7 @@ public static class ExecutorHost
     }
 
     /// <summary>Runs the executor to the run's end; returns the exit code and a one-line reason.</summary>
-    public static async Task<ExecutorOutcome> RunAsync(AutopackSettings settings, string runId, CancellationToken cancellationToken)
+    public static async Task<ExecutorOutcome> RunAsync(ExecutorSettings settings, string runId, CancellationToken cancellationToken)
     {
         using var host = Build(settings, runId);
         var outcome = host.Services.GetRequiredService<ExecutorOutcome>();

@@ -1,4 +1,3 @@
-using Autopack.Domain.Settings;
 using Autopack.Executor.Control;
 using Autopack.Llm.Resilience;
 using Autopack.Storage.Breakers;
@@ -19,7 +18,7 @@ public sealed class LeaseHeartbeat(
     ProviderPipelines pipelines,
     RunControl control,
     ExecutorIdentity identity,
-    AutopackSettings settings,
+    ExecutorSettings settings,
     TimeProvider time,
     ILogger<LeaseHeartbeat> logger) : BackgroundService
 {

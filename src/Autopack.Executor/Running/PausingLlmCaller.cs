@@ -1,4 +1,3 @@
-using Autopack.Domain.Settings;
 using Autopack.Executor.Calls;
 using Autopack.Llm.Providers;
 using Microsoft.Extensions.Logging;
@@ -10,10 +9,10 @@ namespace Autopack.Executor.Running;
 /// Every model call of a phase (each builder turn, the auditor) goes through here: a budgeted call that waits out
 /// a provider outage (transient failures after their retries, an open breaker) instead of failing the phase, with
 /// an event when it starts waiting and one when the provider answers again. An outage longer than
-/// <see cref="AutopackSettings.OutagePauseSeconds"/> throws <see cref="ProviderOutageException"/>, which pauses the run.
+/// <see cref="ExecutorSettings.OutagePauseSeconds"/> throws <see cref="ProviderOutageException"/>, which pauses the run.
 /// Waits are cancellable at any moment (stop, abort, operator timeout).
 /// </summary>
-public sealed class PausingLlmCaller(BudgetedLlmClient llm, EventLog events, AutopackSettings settings, TimeProvider time, ILogger<PausingLlmCaller> logger)
+public sealed class PausingLlmCaller(BudgetedLlmClient llm, EventLog events, ExecutorSettings settings, TimeProvider time, ILogger<PausingLlmCaller> logger)
 {
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);

@@ -1,6 +1,5 @@
 using Autopack.Domain.Budgets;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Executor.Building;
 using Autopack.Executor.Calls;
 using Autopack.Executor.Control;
@@ -32,7 +31,7 @@ public sealed class PhaseRunner(
     ExecutorLeases leases,
     RuntimeFolder runtime,
     ExecutorIdentity identity,
-    AutopackSettings settings,
+    BudgetSettings settings,
     ILogger<PhaseRunner> logger)
 {
     public const int DefaultVerifyTimeoutSeconds = 600;

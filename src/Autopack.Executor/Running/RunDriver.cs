@@ -1,9 +1,9 @@
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Executor.Control;
 using Autopack.Executor.Hosting;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Tokens;
+using Autopack.Storage;
 using Autopack.Storage.Budgets;
 using Autopack.Storage.Entities;
 using Autopack.Storage.Leases;
@@ -34,7 +34,7 @@ public sealed class RunDriver(
     ExecutorIdentity identity,
     RuntimeFolder runtime,
     ExecutorOutcome outcome,
-    AutopackSettings settings,
+    StorageSettings settings,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<RunDriver> logger) : BackgroundService

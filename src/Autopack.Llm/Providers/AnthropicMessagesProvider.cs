@@ -1,7 +1,7 @@
 using Anthropic;
 using Anthropic.Core;
 using Anthropic.Exceptions;
-using Autopack.Domain.Settings;
+using Autopack.Domain.Plans;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +15,7 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class AnthropicMessagesProvider : ILlmProvider
 {
-    public const string ProviderName = "anthropic";
+    public const string ProviderName = ProviderNames.Anthropic;
 
     /// <summary>Longer than any attempt timeout of the pipeline, which is the one that gives up.</summary>
     private static readonly TimeSpan SdkTimeout = TimeSpan.FromHours(1);
@@ -44,7 +44,7 @@ public sealed class AnthropicMessagesProvider : ILlmProvider
 
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
-    public AnthropicMessagesProvider(HttpClient client, AutopackSettings settings)
+    public AnthropicMessagesProvider(HttpClient client, LlmSettings settings)
         : this(client, settings?.AnthropicModel ?? throw new ArgumentNullException(nameof(settings)), settings.AnthropicApiKey)
     {
     }

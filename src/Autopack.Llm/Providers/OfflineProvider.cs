@@ -15,7 +15,7 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency, TimeProvider time) : ILlmProvider
 {
-    public const string ProviderName = "offline";
+    public const string ProviderName = ProviderNames.Offline;
 
     public string Name => ProviderName;
 
@@ -68,7 +68,7 @@ public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency
         return new FunctionCallContent(callId, "finish", new Dictionary<string, object?> { ["summary"] = summary });
     }
 
-    private static FunctionCallContent EditCall(string callId, OfflineEdit edit) => edit.IsWrite
+    private static FunctionCallContent EditCall(string callId, OfflineEdit edit) => edit.IsWrite()
         ? new FunctionCallContent(callId, "write_file", new Dictionary<string, object?> { ["path"] = edit.Path, ["content"] = edit.Content })
         : new FunctionCallContent(callId, "replace_in_file", new Dictionary<string, object?> { ["path"] = edit.Path, ["old"] = edit.Old ?? "", ["new"] = edit.New ?? "" });
 

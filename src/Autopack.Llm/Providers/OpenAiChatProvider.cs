@@ -1,6 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using Autopack.Domain.Settings;
+using Autopack.Domain.Plans;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
@@ -16,7 +16,7 @@ namespace Autopack.Llm.Providers;
 /// </summary>
 public sealed class OpenAiChatProvider : ILlmProvider
 {
-    public const string ProviderName = "openai";
+    public const string ProviderName = ProviderNames.OpenAi;
 
     private readonly IChatClient chat;
     private readonly TimeProvider time;
@@ -46,7 +46,7 @@ public sealed class OpenAiChatProvider : ILlmProvider
 
     /// <summary>The typed-client constructor: model and key from the settings, the HttpClient from the factory.</summary>
     [ActivatorUtilitiesConstructor]
-    public OpenAiChatProvider(HttpClient client, AutopackSettings settings, TimeProvider time)
+    public OpenAiChatProvider(HttpClient client, LlmSettings settings, TimeProvider time)
         : this(client, settings?.OpenAiModel ?? throw new ArgumentNullException(nameof(settings)), settings.OpenAiApiKey, time)
     {
     }

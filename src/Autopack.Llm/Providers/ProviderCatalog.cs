@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Autopack.Domain.Plans;
 
 namespace Autopack.Llm.Providers;
 
@@ -29,7 +30,8 @@ public sealed class ProviderCatalog
     {
     }
 
-    public static IReadOnlyList<string> KnownNames { get; } = [OfflineProvider.ProviderName, OpenAiChatProvider.ProviderName, AnthropicMessagesProvider.ProviderName];
+    /// <summary>Every provider a plan may name (<see cref="ProviderNames"/>): one pipeline is built for each.</summary>
+    public static IReadOnlyList<string> KnownNames => ProviderNames.All;
 
     public IReadOnlyCollection<string> Names => factories.Keys.ToList();
 

@@ -17,7 +17,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
 {
     private const UnixFileMode EntryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    public SnapshotMethod SnapshotMethod { get; init; } = SnapshotMethod.OnlineBackup;
+    public SnapshotMethod SnapshotMethod { get; init; } = SnapshotMethod.PinnedFile;
 
     /// <summary>Fastest (deflate level 1) by default: see docs/PERFORMANCE.md for what the other levels cost.</summary>
     public CompressionLevel CompressionLevel { get; init; } = CompressionLevel.Fastest;
@@ -74,17 +74,37 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         ScratchFolder.Create(temp);
         try
         {
-            var snapshot = Path.Combine(temp, BackupLayout.DatabaseEntry);
             var databaseBytes = DatabaseBytes();
             progress?.Report(new BackupProgress("snapshot", 0, 0));
-            await DatabaseSnapshot.TakeAsync(database, snapshot, SnapshotMethod, cancellationToken).ConfigureAwait(false);
-            var schema = SchemaOf(snapshot, database.FullPath);
+
+            // The live file held still and read straight into the archive (ADR-035); a scratch copy only when it cannot be.
+            using var pinned = SnapshotMethod == SnapshotMethod.PinnedFile ? PinnedDatabaseFile.TryPin(database) : null;
+            string snapshot;
+            long schema;
+            if (pinned is not null)
+            {
+                snapshot = pinned.Path;
+                schema = pinned.SchemaVersion > 0 ? pinned.SchemaVersion : throw NotMigrated(database.FullPath);
+            }
+            else
+            {
+                if (SnapshotMethod == SnapshotMethod.PinnedFile)
+                {
+                    warnings.Add("the database's WAL could not be emptied (writers or readers kept it busy): an online-backup copy was taken instead");
+                }
+
+                snapshot = Path.Combine(temp, BackupLayout.DatabaseEntry);
+                var method = SnapshotMethod == SnapshotMethod.VacuumInto ? SnapshotMethod.VacuumInto : SnapshotMethod.OnlineBackup;
+                await DatabaseSnapshot.TakeAsync(database, snapshot, method, cancellationToken).ConfigureAwait(false);
+                schema = SchemaOf(snapshot, database.FullPath);
+            }
+
             progress?.Report(new BackupProgress("snapshot", databaseBytes, databaseBytes));
 
             // Whole seconds: the manifest's tar header holds no finer time, and the manifest should say what the header says.
             var now = time.GetUtcNow();
             var createdAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
-            var entries = Plan(sources, snapshot, createdAt, output, temp, warnings);
+            var entries = Plan(sources, snapshot, pinned?.Length ?? new FileInfo(snapshot).Length, createdAt, output, temp, warnings);
 
             var partial = Path.Combine(temp, "archive.partial");
             var written = await Task.Run(() => WriteArchive(partial, schema, createdAt, entries, warnings, progress, cancellationToken), cancellationToken)
@@ -115,9 +135,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         try
         {
             var schema = new DatabaseMigrator(copy).CurrentVersion();
-            return schema > 0
-                ? schema
-                : throw new BackupRefusedException($"{live} has no schema version (not an autopack database?): run 'autopack db migrate' before backing up");
+            return schema > 0 ? schema : throw NotMigrated(live);
         }
         finally
         {
@@ -125,9 +143,12 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    private List<PlannedEntry> Plan(BackupSources sources, string snapshot, DateTimeOffset createdAt, string output, string temp, List<string> warnings)
+    private static BackupRefusedException NotMigrated(string live) =>
+        new($"{live} has no schema version (not an autopack database?): run 'autopack db migrate' before backing up");
+
+    private List<PlannedEntry> Plan(BackupSources sources, string snapshot, long snapshotLength, DateTimeOffset createdAt, string output, string temp, List<string> warnings)
     {
-        var entries = new List<PlannedEntry> { new(BackupLayout.DatabaseEntry, snapshot, new FileInfo(snapshot).Length, createdAt) };
+        var entries = new List<PlannedEntry> { new(BackupLayout.DatabaseEntry, snapshot, snapshotLength, createdAt) };
         string[] excluded =
         [
             database.FullPath, database.FullPath + "-wal", database.FullPath + "-shm", database.FullPath + "-journal",
@@ -277,7 +298,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
                 .AppendAsync("backup_failed", $"backup to {output} failed: {failure.Message.ReplaceLineEndings(" ")}")
                 .ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SqliteException or Microsoft.EntityFrameworkCore.DbUpdateException or IOException)
+        catch (Exception ex) when (ex is SqliteException or IOException)
         {
             // The database is what failed (or has no events table yet): the thrown failure is the record.
         }

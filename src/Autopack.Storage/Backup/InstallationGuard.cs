@@ -6,8 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace Autopack.Storage.Backup;
 
 /// <summary>
-/// What restore checks in the CURRENT installation before touching it: no executor holds a fresh lease, and an
-/// installation that has runs is replaced only with --force. Reads only; the database file is left byte-identical.
+/// What restore checks in the CURRENT installation before touching it: no executor holds a fresh lease, no worker
+/// is alive (it would claim runs from the database being replaced), and an installation that has runs is replaced
+/// only with --force. Reads only; the database file is left byte-identical.
 /// </summary>
 internal static class InstallationGuard
 {
@@ -18,13 +19,14 @@ internal static class InstallationGuard
             return;
         }
 
-        bool hasLeases, hasRuns;
+        bool hasLeases, hasRuns, hasWorkers;
         long runs = 0;
         try
         {
             await using var connection = await current.OpenAsync(cancellationToken).ConfigureAwait(false);
             hasLeases = TableExists(connection, "executor_leases");
             hasRuns = TableExists(connection, "runs");
+            hasWorkers = TableExists(connection, "workers");
             if (hasRuns)
             {
                 await using var count = connection.CreateCommand();
@@ -59,10 +61,28 @@ internal static class InstallationGuard
             }
         }
 
+        if (hasWorkers)
+        {
+            await RefuseLiveWorkersAsync(current, options, time, cancellationToken).ConfigureAwait(false);
+        }
+
         if (runs > 0 && !options.Force)
         {
             throw new BackupRefusedException(
                 $"{current.FullPath} already holds {runs} run(s); pass --force to replace it (the current database is kept beside it as {Path.GetFileName(current.FullPath)}.replaced-<time>)");
+        }
+    }
+
+    /// <summary>A worker with a fresh heartbeat would claim runs from the database being replaced: stop (or drain and stop) it first.</summary>
+    private static async Task RefuseLiveWorkersAsync(SqliteDatabase current, RestoreOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var status = await new Queue.QueueReader(current, time).ReadAsync(options.LeaseStaleAfter, cancellationToken).ConfigureAwait(false);
+        var live = status.Workers.Where(w => w.IsLive(status.CheckedAt, options.LeaseStaleAfter)).ToList();
+        if (live.Count > 0)
+        {
+            var names = live.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.WorkerId} (pid {w.Pid} on {w.Host}, heartbeat {w.HeartbeatAge(status.CheckedAt).TotalSeconds:F0}s ago)"));
+            throw new BackupRefusedException(
+                $"a worker is running: {string.Join(", ", names)}; stop it with SIGTERM ('autopack drain --wait' first lets its runs finish) or wait until its heartbeat is older than {options.LeaseStaleAfter.TotalSeconds:F0}s (AUTOPACK_LEASE_STALE_SECONDS)");
         }
     }
 

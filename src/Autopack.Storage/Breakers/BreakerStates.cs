@@ -8,11 +8,11 @@ namespace Autopack.Storage.Breakers;
 /// Circuit-breaker states published by the executors (where the breakers live) so the API can show them, and
 /// reset requests from operators that the executors pick up.
 /// </summary>
-public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
+public sealed class BreakerStates(AutopackDatabase database, TimeProvider time)
 {
     public async Task PublishAsync(string name, string state, int failureCount, DateTime? openedAt, string reporter, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
             null,
             """
@@ -31,7 +31,7 @@ public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
 
     public async Task<IReadOnlyList<CircuitBreakerRow>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             null, "SELECT name, state, failure_count, opened_at, updated_at, reported_by, reset_requested_at FROM circuit_breakers ORDER BY name");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -56,8 +56,8 @@ public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
     /// <summary>Asks the executors to close the named breakers (all when <paramref name="name"/> is null); returns how many rows were marked.</summary>
     public async Task<int> RequestResetAsync(string? name, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow().UtcDateTime;
         var count = await connection.ExecuteAsync(
             transaction,
@@ -76,7 +76,7 @@ public sealed class BreakerStates(SqliteDatabase database, TimeProvider time)
     /// </summary>
     public async Task<IReadOnlyList<(string Name, DateTime RequestedAt)>> ResetRequestsAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(null, "SELECT name, reset_requested_at FROM circuit_breakers WHERE reset_requested_at IS NOT NULL");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var requests = new List<(string, DateTime)>();

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Autopack.Storage.Database;
 
@@ -7,14 +7,14 @@ namespace Autopack.Storage.Database;
 /// One SQL command kept prepared on up to <c>keep</c> open connections of its own, for a read the API answers many
 /// times a second. Microsoft.Data.Sqlite prepares a command's statements anew on every new command, and for the
 /// run read that parsing and planning was most of its cost (docs/PERFORMANCE.md, ADR-026); a rented command runs
-/// its already-prepared statements. A command that failed is not returned to the pool.
+/// its already-prepared statements (on PostgreSQL, server-side prepared statements). A command that failed is not returned to the pool.
 /// </summary>
-public sealed class PreparedCommandPool(SqliteDatabase database, string commandText, int keep) : IDisposable
+public sealed class PreparedCommandPool(AutopackDatabase database, string commandText, int keep) : IDisposable
 {
-    private readonly ConcurrentBag<SqliteCommand> idle = [];
+    private readonly ConcurrentBag<DbCommand> idle = [];
 
     /// <summary>A prepared command on an open connection, its parameters cleared; give it back with <see cref="Return"/>.</summary>
-    public async Task<SqliteCommand> RentAsync(CancellationToken cancellationToken)
+    public async Task<DbCommand> RentAsync(CancellationToken cancellationToken)
     {
         if (idle.TryTake(out var kept))
         {
@@ -22,7 +22,7 @@ public sealed class PreparedCommandPool(SqliteDatabase database, string commandT
             return kept;
         }
 
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var command = connection.CreateCommand();
         command.CommandText = commandText;
         command.Prepare();
@@ -30,7 +30,7 @@ public sealed class PreparedCommandPool(SqliteDatabase database, string commandT
     }
 
     /// <summary>Keeps the command for the next caller (or closes it when enough are kept).</summary>
-    public void Return(SqliteCommand command)
+    public void Return(DbCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (idle.Count < keep)
@@ -43,7 +43,7 @@ public sealed class PreparedCommandPool(SqliteDatabase database, string commandT
     }
 
     /// <summary>Closes a command (and its connection) that must not be used again, e.g. after a failure.</summary>
-    public static void Discard(SqliteCommand command)
+    public static void Discard(DbCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         var connection = command.Connection;

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -8,11 +6,11 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Autopack.Storage.Database;
 
 /// <summary>
-/// The one place that opens connections to the Autopack database. Every connection, raw or EF Core, gets the
-/// same pragmas: WAL journal, a busy timeout (the API and the executors write concurrently), foreign keys, and
-/// synchronous=NORMAL (durable in WAL mode across process crashes).
+/// The Autopack database as a SQLite file. Every connection, raw or EF Core, gets the same pragmas: WAL journal, a
+/// busy timeout (the API and the executors write concurrently), foreign keys, and synchronous=NORMAL (durable in WAL
+/// mode across process crashes).
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : AutopackDatabase
 {
     public const int BusyTimeoutMs = 10_000;
 
@@ -32,15 +30,19 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = BusyTimeoutMs / 1000,
         }.ToString();
-        Identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(FullPath)))[..12];
     }
 
     public string FullPath { get; }
 
     public string ConnectionString { get; }
 
-    /// <summary>A short hash of the database's full path, shown in /health so operators can tell which database a process uses.</summary>
-    public string Identity { get; }
+    public override string Engine => "sqlite";
+
+    public override string Location => FullPath;
+
+    public override string ForUpdate => string.Empty;
+
+    public override string ForShare => string.Empty;
 
     public SqliteConnection Open()
     {
@@ -58,8 +60,32 @@ public sealed class SqliteDatabase
         return connection;
     }
 
+    public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+    public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await Task.FromResult(((SqliteConnection)connection).BeginTransaction(deferred: false)).ConfigureAwait(false);
+    }
+
+    public override async Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await Task.FromResult(((SqliteConnection)connection).BeginTransaction(deferred: true)).ConfigureAwait(false);
+    }
+
+    public override bool IsUniqueViolation(Exception? exception) => exception switch
+    {
+        SqliteException { SqliteExtendedErrorCode: 1555 or 2067 } => true, // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE
+        null => false,
+        _ => IsUniqueViolation(exception.InnerException),
+    };
+
     /// <summary>A context on the compiled model (<see cref="CompiledModel.AutopackDbContextModel"/>), its options built once per database.</summary>
-    public AutopackDbContext CreateContext() =>
+    public override AutopackDbContext CreateContext() =>
         new((DbContextOptions<AutopackDbContext>)LazyInitializer.EnsureInitialized(ref contextOptions, () => BuildOptions(compiledModel: true)));
 
     /// <summary>

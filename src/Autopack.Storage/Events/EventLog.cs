@@ -8,13 +8,13 @@ namespace Autopack.Storage.Events;
 /// Appends to and reads the append-only <c>events</c> trail. In an executor, an event about its run is written
 /// only while it holds the run's lease (<see cref="LeaseFence"/>).
 /// </summary>
-public sealed class EventLog(SqliteDatabase database, TimeProvider time, LeaseFence? fence = null)
+public sealed class EventLog(AutopackDatabase database, TimeProvider time, LeaseFence? fence = null)
 {
     public async Task AppendAsync(string kind, string message, string? runId = null, string? phaseId = null, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        fence?.EnsureHeld(connection, transaction, runId);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        fence?.EnsureHeld(database, connection, transaction, runId);
         await EventRows.InsertAsync(connection, transaction, runId, phaseId, kind, message, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -22,7 +22,7 @@ public sealed class EventLog(SqliteDatabase database, TimeProvider time, LeaseFe
     /// <summary>The newest events of a run (or of all runs), newest first.</summary>
     public async Task<IReadOnlyList<EventRow>> RecentAsync(string? runId, int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             null,
             "SELECT id, run_id, phase_id, kind, message, created_at FROM events" + (runId is null ? string.Empty : " WHERE run_id = @r") + " ORDER BY id DESC LIMIT @l",

@@ -9,16 +9,24 @@ namespace Autopack.Storage.Leases;
 /// One executor per run: a row in <c>executor_leases</c> with a heartbeat. A fresh lease refuses a second
 /// executor; a stale one (its executor died) is taken over. Plain SQL: the executor's first write (ADR-034).
 /// </summary>
-public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
+public sealed class ExecutorLeases(AutopackDatabase database, TimeProvider time)
 {
     private const string Columns = "run_id, owner_id, pid, host, acquired_at, heartbeat_at";
 
     public async Task<LeaseOutcome> TryAcquireAsync(string runId, string ownerId, int pid, string host, TimeSpan staleAfter, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow().UtcDateTime;
-        var lease = await ReadAsync(connection, transaction, "WHERE run_id = @r", cancellationToken, ("@r", runId)).ConfigureAwait(false) is [var held] ? held : null;
+
+        // On PostgreSQL the run's row is locked first: two executors taking a run that has no lease row yet (nothing
+        // to lock) are still served one at a time. SQLite's write transaction serialises them already.
+        if (database.ForUpdate.Length > 0)
+        {
+            await connection.ScalarAsync(transaction, $"SELECT 1 FROM runs WHERE run_id = @r{database.ForUpdate}", cancellationToken, ("@r", runId)).ConfigureAwait(false);
+        }
+
+        var lease = await ReadAsync(connection, transaction, $"WHERE run_id = @r{database.ForUpdate}", cancellationToken, ("@r", runId)).ConfigureAwait(false) is [var held] ? held : null;
         var tookOver = false;
         if (lease is not null)
         {
@@ -69,7 +77,7 @@ public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
     /// <summary>Refreshes the heartbeat; false when the lease is no longer ours (taken over), so the executor must stop.</summary>
     public async Task<bool> HeartbeatAsync(string runId, string ownerId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var updated = await connection.ExecuteAsync(
             null,
             "UPDATE executor_leases SET heartbeat_at = @b WHERE run_id = @r AND owner_id = @o",
@@ -83,21 +91,21 @@ public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
     /// <summary>Whether <paramref name="ownerId"/> holds the run's lease now (checked before work outside the database, such as git).</summary>
     public async Task<bool> IsHeldAsync(string runId, string ownerId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ScalarAsync(
             null, "SELECT count(*) FROM executor_leases WHERE run_id = @r AND owner_id = @o", cancellationToken, ("@r", runId), ("@o", ownerId)).ConfigureAwait(false) > 0;
     }
 
     public async Task ReleaseAsync(string runId, string ownerId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
             null, "DELETE FROM executor_leases WHERE run_id = @r AND owner_id = @o", cancellationToken, ("@r", runId), ("@o", ownerId)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ExecutorLeaseRow>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, null, "ORDER BY run_id", cancellationToken).ConfigureAwait(false);
     }
 
@@ -105,7 +113,7 @@ public sealed class ExecutorLeases(SqliteDatabase database, TimeProvider time)
     public async Task<bool> AnyFreshAsync(TimeSpan staleAfter, CancellationToken cancellationToken = default)
     {
         var threshold = time.GetUtcNow().UtcDateTime - staleAfter;
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ScalarAsync(
             null, "SELECT count(*) FROM executor_leases WHERE heartbeat_at > @t", cancellationToken, ("@t", DbTime.ToText(threshold))).ConfigureAwait(false) > 0;
     }

@@ -10,18 +10,24 @@ namespace Autopack.Storage.Leases;
 /// </summary>
 public sealed record LeaseFence(string RunId, string OwnerId)
 {
-    /// <summary>Throws when this fence guards <paramref name="runId"/> and its owner no longer holds the lease.</summary>
+    /// <summary>
+    /// Throws when this fence guards <paramref name="runId"/> and its owner no longer holds the lease. On PostgreSQL the
+    /// lease row is share-locked until the transaction ends, so a takeover (which deletes it) waits for this write to
+    /// commit and can never land between the check and the write; SQLite's write transaction excludes it already.
+    /// </summary>
     /// <exception cref="LeaseLostException">the lease belongs to another executor now, or to none.</exception>
-    public void EnsureHeld(DbConnection connection, DbTransaction transaction, string? runId)
+    public void EnsureHeld(AutopackDatabase database, DbConnection connection, DbTransaction transaction, string? runId)
     {
+        ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(connection);
         if (runId != RunId)
         {
             return;
         }
 
-        using var check = connection.Command(transaction, "SELECT count(*) FROM executor_leases WHERE run_id = @r AND owner_id = @o", ("@r", RunId), ("@o", OwnerId));
-        if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        using var check = connection.Command(
+            transaction, $"SELECT 1 FROM executor_leases WHERE run_id = @r AND owner_id = @o{database.ForShare}", ("@r", RunId), ("@o", OwnerId));
+        if (check.ExecuteScalar() is null)
         {
             throw new LeaseLostException(RunId, OwnerId);
         }

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Storage.Runs;
 
@@ -11,7 +11,7 @@ namespace Autopack.Storage.Runs;
 /// split-query round trips were most of the request, and then preparing the three statements was most of the rest,
 /// so the command is kept prepared on a few connections (<see cref="PreparedCommandPool"/>; docs/PERFORMANCE.md, ADR-026).
 /// </summary>
-public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
+public sealed class RunDetailReader(AutopackDatabase database) : IDisposable
 {
     /// <summary>Prepared commands kept: one per concurrent reader a 2-4 core server needs.</summary>
     public const int KeptCommands = 4;
@@ -20,12 +20,12 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
 
     public static readonly string CommandText = $"""
         SELECT {RunColumns.Run},
-               coalesce((SELECT used_tokens FROM budget_totals WHERE scope = 'run' AND id = $r), 0)
-        FROM runs WHERE run_id = $r;
-        SELECT tier_id, name, position FROM tiers WHERE run_id = $r ORDER BY position;
+               coalesce((SELECT used_tokens FROM budget_totals WHERE scope = 'run' AND id = @r), 0)
+        FROM runs WHERE run_id = @r;
+        SELECT tier_id, name, position FROM tiers WHERE run_id = @r ORDER BY position;
         SELECT {RunColumns.PhaseOf("p")}, coalesce(t.used_tokens, 0)
         FROM phases p LEFT JOIN budget_totals t ON t.scope = 'phase' AND t.id = p.phase_id
-        WHERE p.run_id = $r ORDER BY p.position;
+        WHERE p.run_id = @r ORDER BY p.position;
         """;
 
     public async Task<RunDetail?> FindAsync(string runId, CancellationToken cancellationToken = default)
@@ -33,7 +33,7 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
         var command = await commands.RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            command.Parameters.AddWithValue("$r", runId);
+            AddRunId(command, runId);
             var detail = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
             commands.Return(command);
             return detail;
@@ -49,13 +49,13 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
     /// The same read on a connection of its own, its statements prepared for this call only: for a process that reads
     /// a run once or twice (the executor, the CLI), where keeping prepared commands would cost more than it saves.
     /// </summary>
-    public static async Task<RunDetail?> ReadOnceAsync(SqliteDatabase database, string runId, CancellationToken cancellationToken = default)
+    public static async Task<RunDetail?> ReadOnceAsync(AutopackDatabase database, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = CommandText;
-        command.Parameters.AddWithValue("$r", runId);
+        AddRunId(command, runId);
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
@@ -64,7 +64,15 @@ public sealed class RunDetailReader(SqliteDatabase database) : IDisposable
 
     public void Dispose() => commands.Dispose();
 
-    private static async Task<RunDetail?> ReadAsync(SqliteCommand command, CancellationToken cancellationToken)
+    private static void AddRunId(DbCommand command, string runId)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@r";
+        parameter.Value = runId;
+        command.Parameters.Add(parameter);
+    }
+
+    private static async Task<RunDetail?> ReadAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

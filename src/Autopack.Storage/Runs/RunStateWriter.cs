@@ -13,14 +13,14 @@ namespace Autopack.Storage.Runs;
 /// trail and the state never disagree. In an executor, each transaction for its run first checks the
 /// <see cref="LeaseFence"/>: a stale owner's write is refused. Plain SQL: these are the executor's writes (ADR-034).
 /// </summary>
-public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, LeaseFence? fence = null)
+public sealed class RunStateWriter(AutopackDatabase database, TimeProvider time, LeaseFence? fence = null)
 {
     public async Task<RunRow> TransitionRunAsync(string runId, RunStatus to, string? reason = null, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        fence?.EnsureHeld(connection, transaction, runId);
-        var run = await ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false)
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        fence?.EnsureHeld(database, connection, transaction, runId);
+        var run = await ReadRunAsync(database, connection, transaction, runId, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException("run", runId);
         await ApplyRunTransitionAsync(connection, transaction, run, to, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -42,9 +42,9 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
     /// <summary>Records the commit an initialised repository's run branch starts from, once it is known.</summary>
     public async Task SetBaseCommitAsync(string runId, string baseCommit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        fence?.EnsureHeld(connection, transaction, runId);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        fence?.EnsureHeld(database, connection, transaction, runId);
         await connection.ExecuteAsync(
             transaction, "UPDATE runs SET base_commit = @b WHERE run_id = @r AND base_commit IS NULL", cancellationToken, ("@b", baseCommit), ("@r", runId)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -53,10 +53,10 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
     /// <summary>Marks the run's still-queued phases SKIPPED (the run ended before reaching them).</summary>
     public async Task<int> SkipQueuedPhasesAsync(string runId, string reason, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        fence?.EnsureHeld(connection, transaction, runId);
-        var skipped = await SkipQueuedAsync(connection, transaction, runId, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        fence?.EnsureHeld(database, connection, transaction, runId);
+        var skipped = await SkipQueuedAsync(database, connection, transaction, runId, reason, time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return skipped;
     }
@@ -84,10 +84,12 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
     }
 
     /// <summary>The run's still-queued phases SKIPPED inside the caller's transaction, each with its event; how many.</summary>
-    internal static async Task<int> SkipQueuedAsync(DbConnection connection, DbTransaction transaction, string runId, string reason, DateTime now, CancellationToken cancellationToken)
+    internal static async Task<int> SkipQueuedAsync(
+        AutopackDatabase database, DbConnection connection, DbTransaction transaction, string runId, string reason, DateTime now, CancellationToken cancellationToken)
     {
         var queued = new List<PhaseRow>();
-        await using (var select = connection.Command(transaction, $"SELECT {RunColumns.Phase} FROM phases WHERE run_id = @r AND status = 'QUEUED' ORDER BY position", ("@r", runId)))
+        await using (var select = connection.Command(
+            transaction, $"SELECT {RunColumns.Phase} FROM phases WHERE run_id = @r AND status = 'QUEUED' ORDER BY position{database.ForUpdate}", ("@r", runId)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -104,9 +106,11 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
         return queued.Count;
     }
 
-    internal static async Task<RunRow?> ReadRunAsync(DbConnection connection, DbTransaction? transaction, string runId, CancellationToken cancellationToken)
+    /// <summary>The run's row, locked for the rest of <paramref name="transaction"/> on PostgreSQL.</summary>
+    internal static async Task<RunRow?> ReadRunAsync(AutopackDatabase database, DbConnection connection, DbTransaction? transaction, string runId, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(transaction, $"SELECT {RunColumns.Run} FROM runs WHERE run_id = @r", ("@r", runId));
+        await using var command = connection.Command(
+            transaction, $"SELECT {RunColumns.Run} FROM runs WHERE run_id = @r{(transaction is null ? string.Empty : database.ForUpdate)}", ("@r", runId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? RunColumns.ReadRun(reader) : null;
     }
@@ -114,16 +118,16 @@ public sealed class RunStateWriter(SqliteDatabase database, TimeProvider time, L
     private async Task<PhaseRow> TransitionPhaseCoreAsync(
         string phaseId, PhaseStatus to, string? reason, bool refundAttempt, string? commitSha, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         PhaseRow phase;
-        await using (var select = connection.Command(transaction, $"SELECT {RunColumns.Phase} FROM phases WHERE phase_id = @p", ("@p", phaseId)))
+        await using (var select = connection.Command(transaction, $"SELECT {RunColumns.Phase} FROM phases WHERE phase_id = @p{database.ForUpdate}", ("@p", phaseId)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             phase = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? RunColumns.ReadPhase(reader) : throw new NotFoundException("phase", phaseId);
         }
 
-        fence?.EnsureHeld(connection, transaction, phase.RunId);
+        fence?.EnsureHeld(database, connection, transaction, phase.RunId);
         await WritePhaseMoveAsync(connection, transaction, phase, to, time.GetUtcNow().UtcDateTime, reason, refundAttempt, commitSha, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return phase;

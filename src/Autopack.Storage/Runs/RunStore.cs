@@ -2,7 +2,6 @@ using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
 using Autopack.Storage.Entities;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Autopack.Storage.Runs;
@@ -11,7 +10,7 @@ namespace Autopack.Storage.Runs;
 /// Creates runs from plans (all or nothing) and reads them back. State changes go through
 /// <see cref="RunStateWriter"/>, which enforces the domain's transitions.
 /// </summary>
-public sealed class RunStore(SqliteDatabase database, TimeProvider time)
+public sealed class RunStore(AutopackDatabase database, TimeProvider time)
 {
     /// <summary>
     /// Stores the plan as a QUEUED run in one transaction and returns its id. <paramref name="origin"/> is the plan's
@@ -97,7 +96,7 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
         {
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException ex) when (database.IsUniqueViolation(ex))
         {
             // A concurrent create took the same id between our check and our insert.
             throw new DuplicateIdException("run_id", runId);
@@ -119,7 +118,7 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
 
     public async Task<PhaseRow?> FindPhaseAsync(string phaseId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(null, $"SELECT {RunColumns.Phase} FROM phases WHERE phase_id = @p", ("@p", phaseId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? RunColumns.ReadPhase(reader) : null;
@@ -132,16 +131,9 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
     /// </summary>
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = ListCommandText(byStatus: status is not null);
-        if (status is { } s)
-        {
-            command.Parameters.AddWithValue("$status", s.ToName());
-        }
-
-        command.Parameters.AddWithValue("$limit", limit);
-        command.Parameters.AddWithValue("$offset", offset);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            null, ListCommandText(byStatus: status is not null), ("@status", status?.ToName()), ("@limit", limit), ("@offset", offset));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var runs = new List<RunSummary>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -152,8 +144,8 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
                 reader.GetString(2),
                 reader.GetInt64(3),
                 reader.GetInt64(10),
-                reader.GetInt32(8),
-                reader.GetInt32(9),
+                Convert.ToInt32(reader.GetValue(8), System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToInt32(reader.GetValue(9), System.Globalization.CultureInfo.InvariantCulture),
                 DbTime.FromText(reader.GetString(4)),
                 reader.IsDBNull(5) ? null : DbTime.FromText(reader.GetString(5)),
                 reader.IsDBNull(6) ? null : DbTime.FromText(reader.GetString(6)),
@@ -165,16 +157,16 @@ public sealed class RunStore(SqliteDatabase database, TimeProvider time)
 
     /// <summary>
     /// The SQL of <see cref="ListAsync"/> (public so its query plan can be checked and benchmarked). Completed phases
-    /// are counted with sum(status = 'COMPLETE') over the run's phases: a status filter would let SQLite pick
-    /// ix_phases_status and walk every completed phase of every run.
+    /// are counted with a sum over the run's phases: a status filter would let SQLite pick ix_phases_status and walk
+    /// every completed phase of every run.
     /// </summary>
     public static string ListCommandText(bool byStatus) => $"""
         SELECT r.run_id, r.status, r.goal, r.token_cap, r.created_at, r.started_at, r.finished_at, r.failure_reason,
                (SELECT count(*) FROM phases p WHERE p.run_id = r.run_id),
-               (SELECT coalesce(sum(p.status = 'COMPLETE'), 0) FROM phases p WHERE p.run_id = r.run_id),
+               (SELECT coalesce(sum(CASE WHEN p.status = 'COMPLETE' THEN 1 ELSE 0 END), 0) FROM phases p WHERE p.run_id = r.run_id),
                coalesce((SELECT t.used_tokens FROM budget_totals t WHERE t.scope = 'run' AND t.id = r.run_id), 0)
-        FROM (SELECT * FROM runs{(byStatus ? " WHERE status = $status" : string.Empty)}
-              ORDER BY created_at DESC, run_id DESC LIMIT $limit OFFSET $offset) r
+        FROM (SELECT * FROM runs{(byStatus ? " WHERE status = @status" : string.Empty)}
+              ORDER BY created_at DESC, run_id DESC LIMIT @limit OFFSET @offset) r
         ORDER BY r.created_at DESC, r.run_id DESC
         """;
 

@@ -9,21 +9,21 @@ namespace Autopack.Storage.Runtime;
 /// The executor's side of <c>control_requests</c>: a run's unhandled requests, and marking one handled together
 /// with its <c>events</c> row in one transaction, at most once (a second mark finds it handled and records nothing).
 /// </summary>
-public sealed class ControlRequestStore(SqliteDatabase database, TimeProvider time)
+public sealed class ControlRequestStore(AutopackDatabase database, TimeProvider time)
 {
     internal const string Columns = "id, run_id, phase_id, kind, source, requested_at, handled_at, handled_by, outcome";
 
     /// <summary>The run's requests that no executor has handled yet, oldest first.</summary>
     public async Task<IReadOnlyList<ControlRequestRow>> PendingAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, "WHERE run_id = @r AND handled_at IS NULL ORDER BY id", cancellationToken, ("@r", runId)).ConfigureAwait(false);
     }
 
     /// <summary>The newest handled request of the run with this kind and (for a timeout) phase; null when none.</summary>
     public async Task<ControlRequestRow?> LastHandledAsync(string runId, string kind, string? phaseId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = await ReadAsync(
             connection,
             "WHERE run_id = @r AND kind = @k AND " + (phaseId is null ? "phase_id IS NULL" : "phase_id = @p") + " AND handled_at IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -37,7 +37,7 @@ public sealed class ControlRequestStore(SqliteDatabase database, TimeProvider ti
     /// <summary>When the run last became PAUSED (its <c>run_status</c> event); null when it never was.</summary>
     public async Task<DateTime?> LastPausedAtAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             null,
             "SELECT created_at FROM events WHERE run_id = @r AND kind = 'run_status' AND message LIKE '%-> PAUSED%' ORDER BY id DESC LIMIT 1",
@@ -51,12 +51,12 @@ public sealed class ControlRequestStore(SqliteDatabase database, TimeProvider ti
     /// </summary>
     public async Task<bool> MarkHandledAsync(long id, string handledBy, string outcome, string eventMessage, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow().UtcDateTime;
         string? runId = null;
         string? phaseId = null;
-        await using (var select = connection.Command(transaction, "SELECT run_id, phase_id FROM control_requests WHERE id = @id AND handled_at IS NULL", ("@id", id)))
+        await using (var select = connection.Command(transaction, $"SELECT run_id, phase_id FROM control_requests WHERE id = @id AND handled_at IS NULL{database.ForUpdate}", ("@id", id)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -84,8 +84,8 @@ public sealed class ControlRequestStore(SqliteDatabase database, TimeProvider ti
     public async Task RecordFileCommandAsync(ControlCommand command, string runId, DateTime writtenAt, string handledBy, string outcome, string eventMessage, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow().UtcDateTime;
         var phaseId = command.Kind == ControlKind.Timeout ? command.TargetId : null;
         await InsertAsync(connection, transaction, runId, phaseId, ControlCommand.WordOf(command.Kind), ControlRequests.Name(ControlSource.File), writtenAt, now, handledBy, outcome, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Storage.Database;
 using Autopack.Storage.Events;
 using Autopack.Storage.Leases;
@@ -9,45 +8,46 @@ using Autopack.Storage.Runs;
 namespace Autopack.Storage.Runtime;
 
 /// <summary>
-/// What `autopack runs stop|abort`, `autopack phases timeout` and the API's control endpoints do: refuse an unknown
-/// or already-ended run or phase; otherwise store the request in <c>control_requests</c> (in the same transaction
-/// as the "has it ended?" check, so a request for another run never overwrites it) and then write the control
-/// file as an operator's echo would. An abort for a QUEUED or PAUSED run that no live executor holds ends the run
-/// ABORTED here and now: there is no executor to act on it.
+/// The stored half of `autopack runs stop|abort`, `autopack phases timeout` and the API's control endpoints: refuse an
+/// unknown or already-ended run or phase; otherwise store the request in <c>control_requests</c> (in the same
+/// transaction as the "has it ended?" check, so a request for another run never overwrites it). An abort for a
+/// QUEUED or PAUSED run that no live executor holds ends the run ABORTED here and now: there is no executor to act
+/// on it. The control file the callers then write is theirs (the Api's <c>ControlRequestSender</c>): this class
+/// touches only the database.
 /// </summary>
-public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runtime, TimeProvider time, AutopackSettings settings)
+public sealed class ControlRequests(AutopackDatabase database, TimeProvider time, StorageSettings settings)
 {
     /// <exception cref="NotFoundException">the run (stop, abort) or phase (timeout) does not exist.</exception>
     public async Task<ControlRequestResult> RequestAsync(ControlCommand command, ControlSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         var isPhase = command.Kind == ControlKind.Timeout;
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
         // IMMEDIATE: the check, the lease look-up and the insert see one state.
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         string runId;
         string status;
         if (isPhase)
         {
-            await using var select = connection.Command(transaction, "SELECT run_id, status FROM phases WHERE phase_id = @p", ("@p", command.TargetId));
+            await using var select = connection.Command(transaction, $"SELECT run_id, status FROM phases WHERE phase_id = @p{database.ForUpdate}", ("@p", command.TargetId));
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             (runId, status) = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                 ? (reader.GetString(0), reader.GetString(1))
                 : throw new NotFoundException("phase", command.TargetId);
             if (PhaseTransitions.IsTerminal(StatusNames.ParsePhase(status)))
             {
-                return new ControlRequestResult(command, runId, null, $"phase {command.TargetId} already ended ({status})");
+                return new ControlRequestResult(command, runId, $"phase {command.TargetId} already ended ({status})");
             }
         }
         else
         {
-            var run = await RunStateWriter.ReadRunAsync(connection, transaction, command.TargetId, cancellationToken).ConfigureAwait(false)
+            var run = await RunStateWriter.ReadRunAsync(database, connection, transaction, command.TargetId, cancellationToken).ConfigureAwait(false)
                 ?? throw new NotFoundException("run", command.TargetId);
             (runId, status) = (run.RunId, run.Status.ToName());
             if (RunTransitions.IsTerminal(run.Status))
             {
-                return new ControlRequestResult(command, runId, null, $"run {command.TargetId} already ended ({status})");
+                return new ControlRequestResult(command, runId, $"run {command.TargetId} already ended ({status})");
             }
         }
 
@@ -62,17 +62,14 @@ public sealed class ControlRequests(SqliteDatabase database, RuntimeFolder runti
         if (endedNow)
         {
             // The run is ended as its executor would have: ABORTED, its queued phases SKIPPED, each change in events.
-            var run = (await RunStateWriter.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+            var run = (await RunStateWriter.ReadRunAsync(database, connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
             await RunStateWriter.ApplyRunTransitionAsync(connection, transaction, run, RunStatus.Aborted, "aborted by operator", now, cancellationToken).ConfigureAwait(false);
-            await RunStateWriter.SkipQueuedAsync(connection, transaction, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
+            await RunStateWriter.SkipQueuedAsync(database, connection, transaction, runId, $"run ended {RunStatus.Aborted.ToName()}", now, cancellationToken).ConfigureAwait(false);
             await EventRows.InsertAsync(connection, transaction, runId, null, "control_command", $"abort:{runId}: {outcome} (request from {Name(source)})", now, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-
-        // The file is written after the commit, so an executor that sees it can always see its row too.
-        var path = endedNow ? null : runtime.WriteControlFile(command);
-        return new ControlRequestResult(command, runId, path, null, requestId, endedNow);
+        return new ControlRequestResult(command, runId, null, requestId, endedNow);
     }
 
     public static string Name(ControlSource source) => source switch

@@ -11,6 +11,9 @@ namespace Autopack.Workspace.Git;
 /// </summary>
 public sealed partial class RunWorkspaces(CommandRunner runner)
 {
+    /// <summary>The scratch folders a run repository is made in, inside its folder (see InitialiseRunRepositoryAsync).</summary>
+    internal const string InitScratchPrefix = ".git-init-";
+
     private readonly GitCli _git = new(runner);
 
     /// <summary>
@@ -139,29 +142,41 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             WorkspaceException.BaseField, $"'{name}' does not resolve to a commit in {repositoryPath}.");
     }
 
-    /// <summary>The run's own repository with one empty commit (the base); whether it was made just now.</summary>
+    /// <summary>
+    /// The run's own repository with one empty commit (the base); whether it was made just now. It is made whole in a
+    /// scratch folder and its <c>.git</c> renamed into place, so an executor killed while making it (a worker's host
+    /// lost) leaves a scratch folder the next one removes, never a half-made <c>.git</c> that git would pass over for
+    /// a repository further up.
+    /// </summary>
     private async Task<(string Start, bool Created)> InitialiseRunRepositoryAsync(string path, string runId, CancellationToken ct)
     {
         Directory.CreateDirectory(path);
+        var gitFolder = Path.Join(path, ".git");
 
         // Looked for by name: asking git would find the repository the runs folder itself may live in.
-        var created = !Directory.Exists(Path.Join(path, ".git"));
-        if (created)
-        {
-            await _git.RunCheckedAsync(path, ["init", "--quiet", "--template="], ct).ConfigureAwait(false);
-        }
-        else
+        if (Directory.Exists(gitFolder))
         {
             var head = await _git.RunAsync(path, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ct).ConfigureAwait(false);
-            if (head.Succeeded)
-            {
-                return (head.StandardOutput.Trim(), false);
-            }
+            return head.Succeeded
+                ? (head.StandardOutput.Trim(), false)
+                : throw new WorkspaceException(
+                    WorkspaceException.RepositoryField,
+                    $"the run's repository {path} has no base commit (damaged outside Autopack); remove that folder and run again.");
         }
 
+        foreach (var leftover in Directory.EnumerateDirectories(path, $"{InitScratchPrefix}*"))
+        {
+            Directory.Delete(leftover, recursive: true);
+        }
+
+        var scratch = Path.Join(path, $"{InitScratchPrefix}{Guid.NewGuid():N}");
+        await _git.RunCheckedAsync(path, ["init", "--quiet", "--template=", scratch], ct).ConfigureAwait(false);
         await _git.RunCheckedAsync(
-            path, ["commit", "--quiet", "--allow-empty", "-m", $"Autopack: empty repository for run {runId}"], ct).ConfigureAwait(false);
-        return ((await _git.RunCheckedAsync(path, ["rev-parse", "--verify", "HEAD^{commit}"], ct).ConfigureAwait(false)).Trim(), created);
+            scratch, ["commit", "--quiet", "--allow-empty", "-m", $"Autopack: empty repository for run {runId}"], ct).ConfigureAwait(false);
+        var start = (await _git.RunCheckedAsync(scratch, ["rev-parse", "--verify", "HEAD^{commit}"], ct).ConfigureAwait(false)).Trim();
+        Directory.Move(Path.Join(scratch, ".git"), gitFolder);
+        Directory.Delete(scratch, recursive: true);
+        return (start, true);
     }
 
     /// <summary>True when <paramref name="path"/> is a working worktree of the repository (its own top level,

@@ -5,6 +5,7 @@ using Autopack.Domain.Plans;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
+using Autopack.Storage.Queue;
 using Autopack.Storage.Runs;
 using Autopack.Testing;
 using OpenQA.Selenium;
@@ -106,7 +107,7 @@ public sealed class DashboardBrowserTests
     }
 
     [Test]
-    public async Task Dashboard_BreakerResetApplied_NoLongerShowsResetRequested()
+    public async Task Dashboard_BreakerResetAppliedAndQueueDraining_ShowsBothAsTheyAre()
     {
         IgnoreWithoutChromium();
 
@@ -120,6 +121,11 @@ public sealed class DashboardBrowserTests
 
         // An executor applied the reset to anthropic and published it closed; openai's executor has not beaten since.
         await breakers.PublishAsync("anthropic", "closed", 0, null, "executor 1");
+
+        // The queue: DRAINING with a global limit, one worker whose heartbeat stopped.
+        await new QueueControl(db.Database, TimeProvider.System).UpdateAsync(new QueueChange(Mode: QueueMode.Draining, ChangeLimit: true, ExecutingLimit: 3), "test");
+        await new WorkerRegistry(db.Database, TimeProvider.System).RegisterAsync(new WorkerRegistration("w-gone", "host-b", 4321, 2));
+        db.Scalar("UPDATE workers SET heartbeat_at = '2026-01-01T00:00:00.000Z'; SELECT changes()");
         var port = FreePort.Next();
         var baseUrl = $"http://127.0.0.1:{port}";
         using var server = AutopackProcess.Start(db.FolderPath, Settings(db, port, offlineLatencyMs: 0), "serve");
@@ -135,6 +141,8 @@ public sealed class DashboardBrowserTests
         {
             Assert.That(BreakerCell("anthropic"), Does.Not.Contain("reset requested"), "the reset was applied");
             Assert.That(BreakerCell("openai"), Does.Contain("reset requested"), "no executor has applied this one yet");
+            Assert.That(Text(browser, "dl[data-queue-mode='DRAINING']"), Does.Contain("DRAINING").And.Contain("of 3").And.Contain("no: the queue is DRAINING"));
+            Assert.That(Text(browser, "section[aria-labelledby='queue-title'] table"), Does.Contain("pid 4321 on host-b").And.Contain("stale"));
         });
     }
 

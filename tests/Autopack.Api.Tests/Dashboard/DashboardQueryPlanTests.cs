@@ -1,4 +1,5 @@
 using Autopack.Api.Dashboard;
+using Autopack.Api.Database;
 using Autopack.Storage.Runs;
 using Autopack.Testing;
 
@@ -23,7 +24,7 @@ public sealed class DashboardQueryPlanTests
     {
         var plan = Plan(UsageTimeline.CommandText(forRun: false));
 
-        Assert.That(plan, Is.EqualTo(new[] { "SEARCH llm_usage_events USING COVERING INDEX ix_usage_created_at_tokens (created_at>? AND created_at<?)" }));
+        Assert.That(plan.Reads, Is.EqualTo(new[] { new QueryPlan.Read("ix_usage_created_at_tokens", "llm_usage_events", Scanned: false) }), plan.ToString());
     }
 
     [Test]
@@ -31,7 +32,11 @@ public sealed class DashboardQueryPlanTests
     {
         var plan = Plan(UsageTimeline.CommandText(forRun: true));
 
-        Assert.That(plan[0], Does.StartWith("SEARCH llm_usage_events USING").And.Contain("(run_id=?"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Scanned, Is.Empty, plan.ToString());
+            Assert.That(plan.Searched, Does.Contain("ix_usage_run_provider_model"), plan.ToString());
+        });
     }
 
     [TestCase(false)]
@@ -39,51 +44,44 @@ public sealed class DashboardQueryPlanTests
     public void PageOfRuns_PicksThePageByIndexThenLooksUpOnlyItsRuns(bool byStatus)
     {
         var plan = Plan(RunStore.ListCommandText(byStatus));
-        var where = string.Join(" / ", plan);
+        var where = plan.ToString();
 
         Assert.Multiple(() =>
         {
-            Assert.That(plan, Has.Some.StartsWith(byStatus ? "SEARCH runs USING INDEX ix_runs_status" : "SCAN runs USING INDEX ix_runs_created_at"), where);
-            Assert.That(plan, Has.Some.EqualTo("SEARCH t USING PRIMARY KEY (scope=? AND id=?)"), "tokens from budget_totals: " + where);
-            Assert.That(plan.Where(d => d.Contains("llm_usage_events", StringComparison.Ordinal)), Is.Empty, "no usage row is summed: " + where);
-            Assert.That(plan.Where(d => d.StartsWith("SEARCH p ", StringComparison.Ordinal)), Has.All.Contains("ux_phases_run_position (run_id=?)"), where);
+            // Newest first walks ix_runs_created_at from its end and stops at the page's LIMIT; a status searches ix_runs_status.
+            Assert.That(byStatus ? plan.Searched : plan.Scanned, Does.Contain(byStatus ? "ix_runs_status" : "ix_runs_created_at"), where);
+            Assert.That(plan.Scanned, Is.SubsetOf(new[] { "ix_runs_created_at" }), "nothing else is read whole: " + where);
+            Assert.That(plan.Searched, Does.Contain("budget_totals"), "tokens from budget_totals: " + where);
+            Assert.That(plan.Reads.Where(r => r.Table == "llm_usage_events"), Is.Empty, "no usage row is summed: " + where);
+            Assert.That(plan.Reads.Where(r => r.Table == "phases" && r.Name != "phases").Select(r => r.Name), Is.Not.Empty.And.All.EqualTo("ux_phases_run_position"), where);
         });
     }
 
-    [TestCase(true, false, "SEARCH events USING INDEX ix_events_run (run_id=?)")]
-    [TestCase(true, true, "SEARCH events USING INDEX ix_events_run (run_id=? AND id<?)")]
-    [TestCase(false, true, "SEARCH events USING INTEGER PRIMARY KEY (rowid<?)")]
-    public void EventPages_SearchAnIndex(bool forRun, bool before, string expected)
+    [TestCase(true, false, "ix_events_run")]
+    [TestCase(true, true, "ix_events_run")]
+    [TestCase(false, true, "events")]
+    public void EventPages_SearchAnIndex(bool forRun, bool before, string searched)
     {
-        Assert.That(Plan(EventPages.CommandText(forRun, before)), Does.Contain(expected));
+        var plan = Plan(EventPages.CommandText(forRun, before));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Scanned, Is.Empty, plan.ToString());
+            Assert.That(plan.Searched, Does.Contain(searched), plan.ToString());
+        });
     }
 
     [Test]
     public void StatusCounts_ReadOnlyTheStatusIndex()
     {
-        Assert.That(Plan(RunStatusCounts.CommandText), Is.EqualTo(new[] { "SCAN runs USING COVERING INDEX ix_runs_status" }));
+        var plan = Plan(StatusCounts.RunsCommandText);
+
+        Assert.That(plan.Reads, Is.EqualTo(new[] { new QueryPlan.Read("ix_runs_status", "runs", Scanned: true) }), "every run counted, from the index alone: " + plan);
     }
 
-    private List<string> Plan(string sql)
+    private QueryPlan Plan(string sql)
     {
-        using var connection = db.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var name in new[] { "$from", "$to", "$run", "$before", "$limit", "$offset", "$status" })
-        {
-            if (sql.Contains(name, StringComparison.Ordinal))
-            {
-                command.Parameters.AddWithValue(name, "x");
-            }
-        }
-
-        using var reader = command.ExecuteReader();
-        var details = new List<string>();
-        while (reader.Read())
-        {
-            details.Add(reader.GetString(3));
-        }
-
-        return details;
+        string[] names = ["$from", "$to", "$run", "$before", "$limit", "$offset", "$status"];
+        return QueryPlan.Of(db.Database, sql, names.Where(n => sql.Contains(n, StringComparison.Ordinal)).ToDictionary(n => n, _ => (object?)"x"));
     }
 }

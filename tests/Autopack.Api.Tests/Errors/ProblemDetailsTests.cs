@@ -61,9 +61,9 @@ public sealed class ProblemDetailsTests
                 Assert.That(paths.TryGetProperty(path, out _), Is.True, path);
             }
 
-            var plan = document.GetProperty("components").GetProperty("schemas").GetProperty("PlanDocument").GetProperty("properties");
+            var plan = document.GetProperty("components").GetProperty("schemas").GetProperty("RunPlan").GetProperty("properties");
             Assert.That(plan.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "run_id", "goal", "token_cap", "tiers", "workspace" }));
-            var phase = document.GetProperty("components").GetProperty("schemas").GetProperty("PhaseDocument").GetProperty("properties");
+            var phase = document.GetProperty("components").GetProperty("schemas").GetProperty("PhasePlan").GetProperty("properties");
             Assert.That(phase.EnumerateObject().Select(p => p.Name), Is.SupersetOf(new[] { "scope", "max_turns", "offline_edits", "verify" }));
         });
     }

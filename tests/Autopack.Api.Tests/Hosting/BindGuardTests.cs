@@ -11,14 +11,14 @@ public sealed class BindGuardTests
     [TestCase("localhost")]
     [TestCase("::ffff:127.0.0.1")]
     public void Ensure_LoopbackAddress_IsAllowedWithoutFlagOrKey(string address) =>
-        Assert.DoesNotThrow(() => BindGuard.Ensure(new AutopackSettings { BindAddress = address }));
+        Assert.DoesNotThrow(() => BindGuard.Ensure(new ApiSettings { BindAddress = address }));
 
     [TestCase("0.0.0.0")]
     [TestCase("192.168.1.100")]
     [TestCase("::")]
     public void Ensure_NonLocalWithoutFlag_IsRefusedNamingTheFlag(string address)
     {
-        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new AutopackSettings { BindAddress = address, ApiKey = "k" }));
+        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new ApiSettings { BindAddress = address, ApiKey = "k" }));
 
         Assert.Multiple(() =>
         {
@@ -30,7 +30,7 @@ public sealed class BindGuardTests
     [Test]
     public void Ensure_Ipv4MappedNonLocalWithoutFlag_IsRefusedNamingTheIpv4Address()
     {
-        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new AutopackSettings { BindAddress = "::ffff:10.0.0.1", ApiKey = "k" }));
+        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new ApiSettings { BindAddress = "::ffff:10.0.0.1", ApiKey = "k" }));
 
         Assert.That(ex!.Message, Does.StartWith("AUTOPACK_ALLOW_NON_LOCAL: refusing to bind 10.0.0.1,"));
     }
@@ -38,12 +38,12 @@ public sealed class BindGuardTests
     [Test]
     public void Ensure_NonLocalWithFlagButNoKey_IsRefusedNamingTheKey()
     {
-        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new AutopackSettings { BindAddress = "0.0.0.0", AllowNonLocal = true }));
+        var ex = Assert.Throws<SettingsException>(() => BindGuard.Ensure(new ApiSettings { BindAddress = "0.0.0.0", AllowNonLocal = true }));
 
         Assert.That(ex!.Setting, Is.EqualTo("AUTOPACK_API_KEY"));
     }
 
     [Test]
     public void Ensure_NonLocalWithFlagAndKey_IsAllowed() =>
-        Assert.DoesNotThrow(() => BindGuard.Ensure(new AutopackSettings { BindAddress = "0.0.0.0", AllowNonLocal = true, ApiKey = "k" }));
+        Assert.DoesNotThrow(() => BindGuard.Ensure(new ApiSettings { BindAddress = "0.0.0.0", AllowNonLocal = true, ApiKey = "k" }));
 }

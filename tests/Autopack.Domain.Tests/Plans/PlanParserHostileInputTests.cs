@@ -106,7 +106,7 @@ public class PlanParserHostileInputTests
         {
             Assert.That(plan.Goal, Is.EqualTo(goal));
             Assert.That(plan.Tiers[0].Name, Is.EqualTo(name));
-            Assert.That(plan.AllPhases.Single().Verify, Is.EqualTo("a &&\n b"));
+            Assert.That(plan.AllPhases().Single().Verify, Is.EqualTo("a &&\n b"));
         });
     }
 }

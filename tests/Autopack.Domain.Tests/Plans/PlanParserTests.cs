@@ -95,7 +95,7 @@ public class PlanParserTests
     public void Parse_ExamplePlan_ReadsEveryField()
     {
         var plan = PlanParser.Parse(File.ReadAllText(RepositoryRoot.Combine("examples", "demo-plan.json")));
-        var first = plan.AllPhases.First();
+        var first = plan.AllPhases().First();
 
         Assert.Multiple(() =>
         {
@@ -103,18 +103,18 @@ public class PlanParserTests
             Assert.That(plan.TokenCap, Is.EqualTo(200_000));
             Assert.That(plan.Workspace, Is.EqualTo(new WorkspacePlan("sample-service", null)));
             Assert.That(plan.Tiers.Select(t => t.Name), Is.EqualTo(new[] { "feature", "docs" }));
-            Assert.That(plan.AllPhases.Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3" }));
-            Assert.That(plan.AllPhases.Select(p => p.TokenCap), Is.EqualTo(new long?[] { 60_000, null, null }));
-            Assert.That(plan.AllPhases.Select(p => p.Category), Is.EqualTo(new[] { "implementation", "implementation", "audit" }));
-            Assert.That(plan.AllPhases.Select(p => p.MaxAttempts), Is.EqualTo(new[] { 3, 2, 2 }));
-            Assert.That(plan.AllPhases.Select(p => p.OfflineRejections), Is.EqualTo(new[] { 1, 0, 0 }));
-            Assert.That(plan.AllPhases.Select(p => p.Verify), Is.All.EqualTo("sh test.sh"));
+            Assert.That(plan.AllPhases().Select(p => p.PhaseId), Is.EqualTo(new[] { "demo-1-p1", "demo-1-p2", "demo-1-p3" }));
+            Assert.That(plan.AllPhases().Select(p => p.TokenCap), Is.EqualTo(new long?[] { 60_000, null, null }));
+            Assert.That(plan.AllPhases().Select(p => p.Category), Is.EqualTo(new[] { "implementation", "implementation", "audit" }));
+            Assert.That(plan.AllPhases().Select(p => p.MaxAttempts), Is.EqualTo(new[] { 3, 2, 2 }));
+            Assert.That(plan.AllPhases().Select(p => p.OfflineRejections), Is.EqualTo(new[] { 1, 0, 0 }));
+            Assert.That(plan.AllPhases().Select(p => p.Verify), Is.All.EqualTo("sh test.sh"));
             Assert.That(first.Scope, Is.EqualTo(new[] { "service.sh" }));
             Assert.That(first.OfflineEdits.Single().Path, Is.EqualTo("service.sh"));
-            Assert.That(first.OfflineEdits.Single().IsWrite, Is.False, "a replace_in_file edit");
-            Assert.That(plan.AllPhases.ElementAt(1).OfflineEdits.Select(e => e.IsWrite), Is.EqualTo(new[] { false, true }));
-            Assert.That(plan.AllPhases.Last().OfflineEdits, Is.Empty);
-            Assert.That(plan.AllPhases.Select(p => p.MaxTurns), Is.All.EqualTo(PhasePlan.DefaultMaxTurns));
+            Assert.That(first.OfflineEdits.Single().IsWrite(), Is.False, "a replace_in_file edit");
+            Assert.That(plan.AllPhases().ElementAt(1).OfflineEdits.Select(e => e.IsWrite()), Is.EqualTo(new[] { false, true }));
+            Assert.That(plan.AllPhases().Last().OfflineEdits, Is.Empty);
+            Assert.That(plan.AllPhases().Select(p => p.MaxTurns), Is.All.EqualTo(PhasePlan.DefaultMaxTurns));
         });
     }
 
@@ -126,7 +126,7 @@ public class PlanParserTests
               "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "scope": ["src/**", "tests/*.py"], "max_turns": 7,
                 "offline_edits": [ { "path": "src/a.py", "content": "" }, { "path": "src/b.py", "old": "x = 1", "new": "" } ] } ] } ] }
             """);
-        var phase = plan.AllPhases.Single();
+        var phase = plan.AllPhases().Single();
 
         Assert.Multiple(() =>
         {
@@ -168,7 +168,7 @@ public class PlanParserTests
     public void Parse_EachSpecProvider_Accepted(string provider) =>
         Assert.That(
             PlanParser.Parse($$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "{{provider}}" } ] } ] }""")
-                .AllPhases.Single().Provider,
+                .AllPhases().Single().Provider,
             Is.EqualTo(provider));
 
     [TestCase("demo-1")]

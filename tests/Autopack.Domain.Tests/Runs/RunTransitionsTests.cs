@@ -8,7 +8,13 @@ public class RunTransitionsTests
     public void Ensure_QueuedToExecuting_Allowed() =>
         Assert.That(RunTransitions.Ensure("r", RunStatus.Queued, RunStatus.Executing), Is.EqualTo(RunStatus.Executing));
 
+    [Test]
+    public void Ensure_PausedToQueued_AllowedForTheWorkers() =>
+        Assert.That(RunTransitions.Ensure("r", RunStatus.Paused, RunStatus.Queued), Is.EqualTo(RunStatus.Queued));
+
     [TestCase(RunStatus.DoneSuccess, RunStatus.Executing)]
+    [TestCase(RunStatus.Executing, RunStatus.Queued)]
+    [TestCase(RunStatus.DoneFailed, RunStatus.Queued)]
     [TestCase(RunStatus.Aborted, RunStatus.Paused)]
     [TestCase(RunStatus.Queued, RunStatus.DoneSuccess)]
     [TestCase(RunStatus.Paused, RunStatus.DoneSuccess)]

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
 using Autopack.Executor.Building;
 using Autopack.Gateway;
+using Autopack.Llm;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Storage.Budgets;
@@ -165,16 +166,15 @@ public sealed class ExternalBuilderTests
         private Scenario(ProviderStandIn standIn)
         {
             StandIn = standIn;
-            var settings = new AutopackSettings
+            var settings = new LlmSettings
             {
                 OpenAiBaseUrl = standIn.BaseUrl + "/v1",
                 OpenAiApiKey = RealKey,
                 AnthropicBaseUrl = standIn.BaseUrl,
-                MinOutputTokens = 64,
             };
             pipelines = new ProviderPipelines(ProviderCatalog.KnownNames, new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(30) }, TimeProvider.System);
             var providers = new ProviderCatalog([new OpenAiChatProvider(new HttpClient { BaseAddress = new Uri(settings.OpenAiBaseUrl + "/") }, "gpt-configured", RealKey)]);
-            Endpoint = new MeteredEndpoint(new TokenLedger(Db.Database, TimeProvider.System), providers, pipelines, settings, NullLogger<MeteredEndpoint>.Instance);
+            Endpoint = new MeteredEndpoint(new TokenLedger(Db.Database, TimeProvider.System), providers, pipelines, settings, new BudgetSettings { MinOutputTokens = 64 }, NullLogger<MeteredEndpoint>.Instance);
             Builder = new ExternalBuilder(Endpoint, new CommandRunner(), NullLogger<ExternalBuilder>.Instance);
             Files = new RuntimeFolder(Db.RunsDirectory).Attempt("xb-run", "xb-p1", 1);
         }

@@ -104,9 +104,28 @@ public sealed class LeaseHeartbeatTests
         Assert.That(await Eventually.TrueAsync(() => executor.Pipelines.Snapshot("flaky").State == "closed", TimeSpan.FromSeconds(5)), Is.True);
 
         await executor.TripBreakerAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // two more heartbeats
+        Assert.That(await HeartbeatsAsync(scenario, "hb-run", count: 2), Is.True, "two more heartbeats, each reading the reset requests");
 
         Assert.That(executor.Pipelines.Snapshot("flaky").State, Is.EqualTo("open"), "one operator request closes the breaker once, not at every beat");
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="count"/> more beats of the run's lease. A beat renews the lease first and then applies
+    /// the reset requests, so once the lease has moved twice, a whole beat has run since the first wait began.
+    /// </summary>
+    private static async Task<bool> HeartbeatsAsync(ExecutorScenario scenario, string runId, int count)
+    {
+        var sql = $"SELECT heartbeat_at FROM executor_leases WHERE run_id = '{runId}'";
+        for (var beat = 0; beat < count; beat++)
+        {
+            var last = scenario.Text(sql);
+            if (!await Eventually.TrueAsync(() => scenario.Text(sql) != last, TimeSpan.FromSeconds(15)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -177,7 +196,7 @@ public sealed class LeaseHeartbeatTests
             var settings = scenario.Settings();
             var identity = ExecutorIdentity.ForCurrentProcess(runId);
             var leases = new ExecutorLeases(scenario.Db.Database, time);
-            var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.LeaseStaleSeconds));
+            var lease = await leases.TryAcquireAsync(runId, identity.OwnerId, identity.Pid, identity.Host, TimeSpan.FromSeconds(settings.Storage.LeaseStaleSeconds));
             Assert.That(lease.Acquired, Is.True);
 
             var pipelines = new ProviderPipelines(["flaky"], TripFast, time);

@@ -1,5 +1,5 @@
-using Autopack.Domain.Settings;
 using Autopack.Executor.Tests.Support;
+using Autopack.Llm;
 using Autopack.Testing;
 
 namespace Autopack.Executor.Tests.Running;
@@ -74,7 +74,8 @@ public class ProviderOutageTests
         using var s = new ExecutorScenario();
         await using var server = await FlakyChatServer.StartAsync(call => call <= 2 ? failure : FlakyReply.Ok);
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("out-3", runCap: 20_000).Phase("out-3-a", cap: 10_000, provider: "openai").Build());
-        var settings = OpenAi(s, server) with { ProviderTimeoutSeconds = 1 };
+        var openAi = OpenAi(s, server);
+        var settings = openAi with { Llm = openAi.Llm with { ProviderTimeoutSeconds = 1 } };
 
         var outcome = await s.ExecuteInProcessAsync(runId, settings: settings);
 
@@ -97,7 +98,7 @@ public class ProviderOutageTests
     {
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("out-4").Phase("out-4-a", provider: "openai").Build());
-        var settings = s.Settings() with { OpenAiBaseUrl = $"http://127.0.0.1:{FreePort.Next()}/v1", OpenAiApiKey = "k", OutagePauseSeconds = 1 };
+        var settings = s.Settings() with { Llm = new LlmSettings { OpenAiBaseUrl = $"http://127.0.0.1:{FreePort.Next()}/v1", OpenAiApiKey = "k" }, OutagePauseSeconds = 1 };
 
         var outcome = await s.ExecuteInProcessAsync(runId, settings: settings);
 
@@ -125,8 +126,8 @@ public class ProviderOutageTests
         Assert.That(received[1].At - received[0].At, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1.9)), "Retry-After: 2 was honoured");
     }
 
-    private static AutopackSettings OpenAi(ExecutorScenario s, FlakyChatServer server) =>
-        s.Settings() with { OpenAiBaseUrl = $"{server.BaseUrl}/v1", OpenAiApiKey = "test-openai-key" };
+    private static ExecutorSettings OpenAi(ExecutorScenario s, FlakyChatServer server) =>
+        s.Settings() with { Llm = new LlmSettings { OpenAiBaseUrl = $"{server.BaseUrl}/v1", OpenAiApiKey = "test-openai-key" } };
 
     private static async Task<bool> WatchForOpenBreakerAsync(ExecutorScenario s, CancellationToken cancellationToken)
     {

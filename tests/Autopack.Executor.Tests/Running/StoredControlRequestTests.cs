@@ -19,9 +19,8 @@ public class StoredControlRequestTests
 
         // The stop was stored a minute before the run became PAUSED (its executor ended before it read the row).
         var earlier = new FakeTimeProvider(TimeProvider.System.GetUtcNow().AddMinutes(-1));
-        var requests = new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), earlier, s.Settings());
+        var requests = new ControlRequests(s.Db.Database, earlier, s.Settings().Storage);
         await requests.RequestAsync(new ControlCommand(ControlKind.Stop, runId), ControlSource.Cli);
-        File.Delete(Path.Combine(s.RunsDirectory, ".stop_executor"));
         await states.TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator");
 
         var outcome = await s.ExecuteInProcessAsync(runId);
@@ -41,8 +40,12 @@ public class StoredControlRequestTests
         await states.TransitionRunAsync(runId, RunStatus.Executing);
         var earlier = new FakeTimeProvider(TimeProvider.System.GetUtcNow().AddMinutes(-1));
         await new RunStateWriter(s.Db.Database, earlier).TransitionRunAsync(runId, RunStatus.Paused, "stopped by operator");
-        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings())
+        await new ControlRequests(s.Db.Database, TimeProvider.System, s.Settings().Storage)
             .RequestAsync(new ControlCommand(ControlKind.Stop, runId), ControlSource.Api);
+
+        // The file the API writes after storing the row (ControlRequestSender), as an operator's echo would.
+        Directory.CreateDirectory(s.RunsDirectory);
+        await File.WriteAllTextAsync(Path.Combine(s.RunsDirectory, ".stop_executor"), $"stop:{runId}\n");
 
         var outcome = await s.ExecuteInProcessAsync(runId);
 
@@ -60,9 +63,8 @@ public class StoredControlRequestTests
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("lost-1").Phase("lost-1-a").Build());
         await new RunStateWriter(s.Db.Database, TimeProvider.System).TransitionRunAsync(runId, RunStatus.Executing);
-        await new ControlRequests(s.Db.Database, new RuntimeFolder(s.RunsDirectory), TimeProvider.System, s.Settings())
+        await new ControlRequests(s.Db.Database, TimeProvider.System, s.Settings().Storage)
             .RequestAsync(new ControlCommand(ControlKind.Abort, runId), ControlSource.Cli);
-        File.Delete(Path.Combine(s.RunsDirectory, ".abort_run"));
 
         // The previous executor acted on the abort (row handled, file consumed) and was killed before ABORTED was written.
         var store = new ControlRequestStore(s.Db.Database, TimeProvider.System);

@@ -1,4 +1,4 @@
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
 using Autopack.Executor.Calls;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
@@ -25,7 +25,7 @@ public sealed class BudgetScenario : IAsyncDisposable
 
     public BudgetScenario(int maxOutputTokens = 200, int minOutputTokens = 20)
     {
-        Settings = new AutopackSettings { MaxOutputTokens = maxOutputTokens, MinOutputTokens = minOutputTokens };
+        Settings = new BudgetSettings { MaxOutputTokens = maxOutputTokens, MinOutputTokens = minOutputTokens };
         Ledger = new TokenLedger(Db.Database, TimeProvider.System);
     }
 
@@ -33,7 +33,7 @@ public sealed class BudgetScenario : IAsyncDisposable
 
     public PromptTokenCounter Counter { get; } = new();
 
-    public AutopackSettings Settings { get; }
+    public BudgetSettings Settings { get; }
 
     public TokenLedger Ledger { get; }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Autopack.Llm;
 using Autopack.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -22,10 +23,13 @@ public class ToolCallingProviderTests
         await using var server = await ToolCallingServer.StartAsync();
         var settings = s.Settings() with
         {
-            OpenAiBaseUrl = $"{server.BaseUrl}/v1",
-            OpenAiApiKey = "test-openai-key",
-            AnthropicBaseUrl = server.BaseUrl,
-            AnthropicApiKey = "test-anthropic-key",
+            Llm = new LlmSettings
+            {
+                OpenAiBaseUrl = $"{server.BaseUrl}/v1",
+                OpenAiApiKey = "test-openai-key",
+                AnthropicBaseUrl = server.BaseUrl,
+                AnthropicApiKey = "test-anthropic-key",
+            },
         };
         var runId = await s.Db.CreateRunAsync(new PlanBuilder($"wire-{provider}").Phase($"wire-{provider}-a", provider: provider, verify: "test \"$(cat hello.txt)\" = hi").Build());
 

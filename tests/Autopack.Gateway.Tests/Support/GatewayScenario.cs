@@ -1,4 +1,5 @@
-using Autopack.Domain.Settings;
+using Autopack.Domain.Budgets;
+using Autopack.Llm;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Resilience;
 using Autopack.Storage.Budgets;
@@ -27,24 +28,21 @@ public sealed class GatewayScenario : IAsyncDisposable
         AttemptTimeout = TimeSpan.FromSeconds(20),
     };
 
-    private GatewayScenario(ProviderStandIn standIn, AutopackSettings settings, ResilienceOptions resilience)
+    private GatewayScenario(ProviderStandIn standIn, LlmSettings settings, BudgetSettings budget, ResilienceOptions resilience)
     {
         StandIn = standIn;
-        Settings = settings;
         Ledger = new TokenLedger(Db.Database, TimeProvider.System);
         Pipelines = new ProviderPipelines([OpenAiChatProvider.ProviderName, AnthropicMessagesProvider.ProviderName], resilience, TimeProvider.System);
         var providers = new ProviderCatalog([
             new OpenAiChatProvider(new HttpClient { BaseAddress = new Uri(settings.OpenAiBaseUrl + "/") }, "gpt-configured", OpenAiKey),
             new AnthropicMessagesProvider(new HttpClient { BaseAddress = new Uri(settings.AnthropicBaseUrl + "/") }, "claude-configured", AnthropicKey),
         ]);
-        Endpoint = new MeteredEndpoint(Ledger, providers, Pipelines, settings, NullLogger<MeteredEndpoint>.Instance);
+        Endpoint = new MeteredEndpoint(Ledger, providers, Pipelines, settings, budget, NullLogger<MeteredEndpoint>.Instance);
     }
 
     public TestDatabase Db { get; } = new();
 
     public ProviderStandIn StandIn { get; }
-
-    public AutopackSettings Settings { get; }
 
     public TokenLedger Ledger { get; }
 
@@ -66,16 +64,15 @@ public sealed class GatewayScenario : IAsyncDisposable
         long phaseCap = 100_000, long runCap = 1_000_000, int maxOutputTokens = 4096, int minOutputTokens = 64, ResilienceOptions? resilience = null)
     {
         var standIn = await ProviderStandIn.StartAsync();
-        var settings = new AutopackSettings
+        var settings = new LlmSettings
         {
             OpenAiBaseUrl = standIn.BaseUrl + "/v1",
             OpenAiApiKey = OpenAiKey,
             AnthropicBaseUrl = standIn.BaseUrl,
             AnthropicApiKey = AnthropicKey,
-            MaxOutputTokens = maxOutputTokens,
-            MinOutputTokens = minOutputTokens,
         };
-        var scenario = new GatewayScenario(standIn, settings, resilience ?? Resilience);
+        var budget = new BudgetSettings { MaxOutputTokens = maxOutputTokens, MinOutputTokens = minOutputTokens };
+        var scenario = new GatewayScenario(standIn, settings, budget, resilience ?? Resilience);
         await scenario.Db.CreateRunAsync(new PlanBuilder(RunId, runCap).Phase(PhaseId, cap: phaseCap).Build());
         return scenario;
     }

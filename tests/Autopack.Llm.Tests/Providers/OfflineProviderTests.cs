@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Autopack.Llm.Tests.Providers;
 
@@ -81,29 +81,33 @@ public sealed class OfflineProviderTests
     [Test]
     public async Task CompleteAsync_CancelledDuringSimulatedLatency_ThrowsAtOnce()
     {
-        var provider = NewProvider(latency: TimeSpan.FromSeconds(30));
+        var time = new FakeTimeProvider();
+        var provider = NewProvider(TimeSpan.FromSeconds(30), time);
         using var cts = new CancellationTokenSource();
         var call = provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), cts.Token);
-        await Task.Delay(50);
-        Assert.That(call.IsCompleted, Is.False, "the simulated latency should still be running");
+        Assert.That(call.IsCompleted, Is.False, "the simulated latency is running (its clock has not moved)");
 
-        var stopwatch = Stopwatch.StartNew();
         await cts.CancelAsync();
 
-        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+        // The clock never moves, so only the cancellation can end the call; the guard turns a hang into a failure.
+        Assert.That(async () => await call.WaitAsync(TimeSpan.FromSeconds(30)), Throws.InstanceOf<OperationCanceledException>());
     }
 
     [Test]
     public async Task CompleteAsync_WithLatency_TakesAtLeastThatLong()
     {
-        var provider = NewProvider(latency: TimeSpan.FromMilliseconds(150));
-        var stopwatch = Stopwatch.StartNew();
+        var time = new FakeTimeProvider();
+        var provider = NewProvider(TimeSpan.FromMilliseconds(150), time);
 
-        await provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
+        var call = provider.CompleteAsync(LlmRequest.FromPrompts("builder", "You build.", Goal, 512), CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(149));
+        var earlyAnswer = call.IsCompleted;
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var response = await call.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(140)));
+        Assert.That(earlyAnswer, Is.False, "no answer before the latency has passed on its clock");
+        Assert.That(response.Text, Is.Not.Empty, "and an answer once it has");
     }
 
-    private OfflineProvider NewProvider(TimeSpan latency = default) => new(counter, latency, TimeProvider.System);
+    private OfflineProvider NewProvider(TimeSpan latency = default, TimeProvider? time = null) => new(counter, latency, time ?? TimeProvider.System);
 }

@@ -8,7 +8,7 @@ namespace Autopack.Llm.Tests.Providers;
 
 /// <summary>Native tool calling through both wire formats, against the scripted server: what goes out and what comes back.</summary>
 [TestFixtureSource(typeof(WireFormat), nameof(WireFormat.All))]
-public sealed class ToolCallingTests(WireFormat format)
+public sealed class ToolCallingTests(WireFormat format) : WireFormatFixture(format)
 {
     private static readonly LlmTool WriteFile = new(
         "write_file",
@@ -17,32 +17,15 @@ public sealed class ToolCallingTests(WireFormat format)
             {"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"}},"required":["path","content"]}
             """).RootElement.Clone());
 
-    private ScriptedProviderServer server = null!;
-    private HttpClient client = null!;
-
-    [SetUp]
-    public async Task StartServer()
-    {
-        server = await ScriptedProviderServer.StartAsync();
-        client = format.CreateClient(server);
-    }
-
-    [TearDown]
-    public async Task StopServer()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     private static LlmRequest BuilderRequest(params ChatMessage[] more) =>
         new("builder", [new ChatMessage(ChatRole.System, "You build."), new ChatMessage(ChatRole.User, "Add a readme."), .. more], 500) { Tools = [WriteFile] };
 
     [Test]
     public async Task CompleteAsync_ReplyWithToolCall_ReturnsItsIdNameAndParsedArguments()
     {
-        server.Enqueue(ScriptedReply.Json(format.ToolCallReply("call-1", "write_file", """{"path":"README.md","content":"# hi"}""", 120, 30)));
+        Server.Enqueue(ScriptedReply.Json(Format.ToolCallReply("call-1", "write_file", """{"path":"README.md","content":"# hi"}""", 120, 30)));
 
-        var response = await format.CreateProvider(client).CompleteAsync(BuilderRequest(), CancellationToken.None);
+        var response = await Format.CreateProvider(Client).CompleteAsync(BuilderRequest(), CancellationToken.None);
 
         Assert.That(response.ToolCalls, Has.Count.EqualTo(1));
         var call = response.ToolCalls[0];
@@ -62,22 +45,22 @@ public sealed class ToolCallingTests(WireFormat format)
     [Test]
     public async Task CompleteAsync_RequestWithTools_DeclaresThemNativelyWithTheirSchema()
     {
-        server.Enqueue(ScriptedReply.Json(format.TextReply("ok", 1, 1)));
+        Server.Enqueue(ScriptedReply.Json(Format.TextReply("ok", 1, 1)));
 
-        await format.CreateProvider(client).CompleteAsync(BuilderRequest(), CancellationToken.None);
+        await Format.CreateProvider(Client).CompleteAsync(BuilderRequest(), CancellationToken.None);
 
-        var request = server.Received.Single();
+        var request = Server.Received.Single();
         var tools = request.Body.GetProperty("tools");
         Assert.That(tools.GetArrayLength(), Is.EqualTo(1));
 
         // OpenAI: {"type":"function","function":{"name","description","parameters"}}; Anthropic: {"name","description","input_schema"}.
-        var (declared, schema) = format == WireFormat.OpenAi
+        var (declared, schema) = Format == WireFormat.OpenAi
             ? (tools[0].GetProperty("function"), tools[0].GetProperty("function").GetProperty("parameters"))
             : (tools[0], tools[0].GetProperty("input_schema"));
         Assert.Multiple(() =>
         {
-            Assert.That(request.Path, Is.EqualTo(format.ExpectedPath));
-            if (format == WireFormat.OpenAi)
+            Assert.That(request.Path, Is.EqualTo(Format.ExpectedPath));
+            if (Format == WireFormat.OpenAi)
             {
                 Assert.That(tools[0].GetProperty("type").GetString(), Is.EqualTo("function"));
             }
@@ -93,10 +76,10 @@ public sealed class ToolCallingTests(WireFormat format)
     [Test]
     public async Task CompleteAsync_NextTurnWithToolCallAndResult_SendsThemInTheNativeShape()
     {
-        server.Enqueue(
-            ScriptedReply.Json(format.ToolCallReply("call-7", "write_file", """{"path":"README.md","content":"# hi"}""", 100, 20)),
-            ScriptedReply.Json(format.TextReply("done", 150, 5)));
-        var provider = format.CreateProvider(client);
+        Server.Enqueue(
+            ScriptedReply.Json(Format.ToolCallReply("call-7", "write_file", """{"path":"README.md","content":"# hi"}""", 100, 20)),
+            ScriptedReply.Json(Format.TextReply("done", 150, 5)));
+        var provider = Format.CreateProvider(Client);
 
         // The agent loop's path: the assistant message goes back as it came, followed by the tool's result.
         var first = await provider.CompleteAsync(BuilderRequest(), CancellationToken.None);
@@ -104,8 +87,8 @@ public sealed class ToolCallingTests(WireFormat format)
         var second = await provider.CompleteAsync(BuilderRequest(first.Message, result), CancellationToken.None);
 
         Assert.That(second.Text, Is.EqualTo("done"));
-        var messages = server.Received[1].Body.GetProperty("messages");
-        if (format == WireFormat.OpenAi)
+        var messages = Server.Received[1].Body.GetProperty("messages");
+        if (Format == WireFormat.OpenAi)
         {
             // system, user, assistant with tool_calls, tool
             var assistant = messages[2];
@@ -148,30 +131,30 @@ public sealed class ToolCallingTests(WireFormat format)
     [Test]
     public async Task CompleteAsync_ModelOverride_SendsThatModelInsteadOfTheConfiguredOne()
     {
-        server.Enqueue(ScriptedReply.Json(format.TextReply("ok", 1, 1)));
+        Server.Enqueue(ScriptedReply.Json(Format.TextReply("ok", 1, 1)));
 
-        await format.CreateProvider(client, model: "configured-model").CompleteAsync(BuilderRequest() with { Model = "attempt-2-model" }, CancellationToken.None);
+        await Format.CreateProvider(Client, model: "configured-model").CompleteAsync(BuilderRequest() with { Model = "attempt-2-model" }, CancellationToken.None);
 
-        Assert.That(server.Received.Single().Body.GetProperty("model").GetString(), Is.EqualTo("attempt-2-model"));
+        Assert.That(Server.Received.Single().Body.GetProperty("model").GetString(), Is.EqualTo("attempt-2-model"));
     }
 
     [Test]
     public async Task CompleteAsync_NoModelOverride_SendsTheConfiguredModel()
     {
-        server.Enqueue(ScriptedReply.Json(format.TextReply("ok", 1, 1)));
+        Server.Enqueue(ScriptedReply.Json(Format.TextReply("ok", 1, 1)));
 
-        await format.CreateProvider(client, model: "configured-model").CompleteAsync(BuilderRequest(), CancellationToken.None);
+        await Format.CreateProvider(Client, model: "configured-model").CompleteAsync(BuilderRequest(), CancellationToken.None);
 
-        Assert.That(server.Received.Single().Body.GetProperty("model").GetString(), Is.EqualTo("configured-model"));
+        Assert.That(Server.Received.Single().Body.GetProperty("model").GetString(), Is.EqualTo("configured-model"));
     }
 
     [Test]
     public async Task CompleteAsync_TwoCalls_EachReportsItsOwnUsage()
     {
-        server.Enqueue(
-            ScriptedReply.Json(format.ToolCallReply("call-1", "write_file", """{"path":"a","content":"b"}""", 111, 22)),
-            ScriptedReply.Json(format.TextReply("done", 333, 44)));
-        var provider = format.CreateProvider(client);
+        Server.Enqueue(
+            ScriptedReply.Json(Format.ToolCallReply("call-1", "write_file", """{"path":"a","content":"b"}""", 111, 22)),
+            ScriptedReply.Json(Format.TextReply("done", 333, 44)));
+        var provider = Format.CreateProvider(Client);
 
         var first = await provider.CompleteAsync(BuilderRequest(), CancellationToken.None);
         var second = await provider.CompleteAsync(BuilderRequest(), CancellationToken.None);
@@ -184,31 +167,31 @@ public sealed class ToolCallingTests(WireFormat format)
     [Test]
     public async Task CompleteAsync_MaxOutputTokens_AreSentAsTheProvidersLimitField()
     {
-        server.Enqueue(ScriptedReply.Json(format.TextReply("ok", 1, 1)));
+        Server.Enqueue(ScriptedReply.Json(Format.TextReply("ok", 1, 1)));
 
-        await format.CreateProvider(client).CompleteAsync(BuilderRequest() with { MaxOutputTokens = 1234 }, CancellationToken.None);
+        await Format.CreateProvider(Client).CompleteAsync(BuilderRequest() with { MaxOutputTokens = 1234 }, CancellationToken.None);
 
         // The OpenAI SDK sends max_completion_tokens (the successor of max_tokens); Anthropic's field is max_tokens.
-        var field = format == WireFormat.OpenAi ? "max_completion_tokens" : "max_tokens";
-        Assert.That(server.Received.Single().Body.GetProperty(field).GetInt32(), Is.EqualTo(1234));
+        var field = Format == WireFormat.OpenAi ? "max_completion_tokens" : "max_tokens";
+        Assert.That(Server.Received.Single().Body.GetProperty(field).GetInt32(), Is.EqualTo(1234));
     }
 
     [Test]
     public async Task CompleteAsync_ServerSlowerThanTheAttemptTimeout_FailsAsATransientTimeout()
     {
         var options = new ResilienceOptions { MaxRetryAttempts = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(1), AttemptTimeout = TimeSpan.FromMilliseconds(300) };
-        await using var pipelines = new ProviderPipelines([format.Name], options, TimeProvider.System);
-        server.Enqueue(
-            new ScriptedReply(200, format.TextReply("late", 1, 1), TimeSpan.FromSeconds(20)),
-            new ScriptedReply(200, format.TextReply("late", 1, 1), TimeSpan.FromSeconds(20)));
+        await using var pipelines = new ProviderPipelines([Format.Name], options, TimeProvider.System);
+        Server.Enqueue(
+            new ScriptedReply(200, Format.TextReply("late", 1, 1), TimeSpan.FromSeconds(20)),
+            new ScriptedReply(200, Format.TextReply("late", 1, 1), TimeSpan.FromSeconds(20)));
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => pipelines.ExecuteAsync(format.CreateProvider(client), BuilderRequest(), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => pipelines.ExecuteAsync(Format.CreateProvider(Client), BuilderRequest(), CancellationToken.None));
 
         Assert.Multiple(() =>
         {
             Assert.That(ex!.Kind, Is.EqualTo(ProviderErrorKind.Timeout));
             Assert.That(ex.IsTransient, Is.True);
-            Assert.That(server.Hits, Is.EqualTo(2), "one retry, and the SDK adds none");
+            Assert.That(Server.Hits, Is.EqualTo(2), "one retry, and the SDK adds none");
         });
     }
 
@@ -218,17 +201,17 @@ public sealed class ToolCallingTests(WireFormat format)
     [TestCase(401, ProviderErrorKind.ClientError)]
     public void CompleteAsync_ErrorStatus_IsSentOnceAndCarriesTheProvidersMessage(int status, ProviderErrorKind kind)
     {
-        server.Enqueue(ScriptedReply.Error(status, """{"type":"error","error":{"type":"scripted_error","message":"quota for org-9 used up"}}"""));
+        Server.Enqueue(ScriptedReply.Error(status, """{"type":"error","error":{"type":"scripted_error","message":"quota for org-9 used up"}}"""));
 
-        var ex = Assert.ThrowsAsync<ProviderException>(() => format.CreateProvider(client).CompleteAsync(BuilderRequest(), CancellationToken.None));
+        var ex = Assert.ThrowsAsync<ProviderException>(() => Format.CreateProvider(Client).CompleteAsync(BuilderRequest(), CancellationToken.None));
 
         // A retry inside the SDK would happen before the exception surfaces.
         Assert.Multiple(() =>
         {
             Assert.That(ex!.Kind, Is.EqualTo(kind));
-            Assert.That(ex.Provider, Is.EqualTo(format.Name));
+            Assert.That(ex.Provider, Is.EqualTo(Format.Name));
             Assert.That(ex.Message, Does.Contain($"HTTP {status}").And.Contain("quota for org-9 used up"));
-            Assert.That(server.Hits, Is.EqualTo(1), "the SDK's own retries are off; Polly is the one layer");
+            Assert.That(Server.Hits, Is.EqualTo(1), "the SDK's own retries are off; Polly is the one layer");
         });
     }
 

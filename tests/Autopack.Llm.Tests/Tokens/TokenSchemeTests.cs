@@ -1,4 +1,3 @@
-using Autopack.Domain.Settings;
 using Autopack.Llm.Providers;
 using Autopack.Llm.Tokens;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +31,7 @@ public sealed class TokenSchemeTests
     [Test]
     public void AddAutopackLlm_Providers_OfflineCountsWithItsOwnRuleAndTheRealOnesWithO200k()
     {
-        using var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddAutopackLlm(new AutopackSettings()).BuildServiceProvider();
+        using var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddAutopackLlm(new LlmSettings()).BuildServiceProvider();
         var catalog = services.GetRequiredService<ProviderCatalog>();
 
         Assert.Multiple(() =>

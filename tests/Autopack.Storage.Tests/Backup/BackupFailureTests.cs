@@ -13,7 +13,7 @@ public sealed class BackupFailureTests
     public void SetUp()
     {
         source = new TestDatabase();
-        BackupRoundTripTests.Prefill(source.Database, 2_000);
+        source.SeedUsage("run-0", phases: 10, rows: 2_000);
         var artifact = new byte[6 * 1024 * 1024];
         new Random(7).NextBytes(artifact);
         BackupTestFiles.Write(Path.Combine(source.RunsDirectory, "run-1", "workspace", "build.bin"), artifact);

@@ -23,7 +23,7 @@ public sealed class BackupRoundTripTests
         BackupTestFiles.Write(Path.Combine(runtime, ".tmp-0123"), "half a control file");
         var history = Path.Combine(source.FolderPath, "docs", "BUILD_HISTORY.md");
         BackupTestFiles.Write(history, "# Build history\n\n## run-1 DONE_SUCCESS\n");
-        Prefill(source.Database, 5_000);
+        source.SeedUsage("run-0", phases: 10, rows: 5_000);
 
         // Writers keep going through real connections for the whole backup: paired usage row + event in one
         // transaction, events through EventLog, and a log file being appended to.
@@ -102,7 +102,7 @@ public sealed class BackupRoundTripTests
     public async Task Snapshot_WithVacuumInto_HoldsTheSameRows()
     {
         using var source = new TestDatabase();
-        Prefill(source.Database, 1_000);
+        source.SeedUsage("run-0", phases: 10, rows: 1_000);
         using var folder = new TempDirectory("autopack-snapshot");
         var copy = new SqliteDatabase(Path.Combine(folder.Path, "copy.db"));
 
@@ -110,25 +110,6 @@ public sealed class BackupRoundTripTests
 
         Assert.That(Rows(copy, $"SELECT {UsageColumns} FROM llm_usage_events ORDER BY id"), Is.EqualTo(Rows(source.Database, $"SELECT {UsageColumns} FROM llm_usage_events ORDER BY id")));
         SqliteConnection.ClearAllPools();
-    }
-
-    internal static void Prefill(SqliteDatabase database, int rows)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText =
-            "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at) " +
-            "VALUES ('run-0', 'run-0-p' || ($i % 10), 'phase', 'offline', 'offline-1', 'builder', $i, $i / 2, '2026-11-25T00:00:00.000Z')";
-        var i = command.Parameters.Add("$i", SqliteType.Integer);
-        for (var n = 0; n < rows; n++)
-        {
-            i.Value = n;
-            command.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
     }
 
     private static void WritePairs(SqliteDatabase database, CancellationToken stop, Action onCommit)

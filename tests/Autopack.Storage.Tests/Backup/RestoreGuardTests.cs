@@ -1,6 +1,7 @@
 using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
+using Autopack.Storage.Queue;
 using Autopack.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,6 +24,22 @@ public sealed class RestoreGuardTests
         var refusal = Assert.ThrowsAsync<BackupRefusedException>(() => Restore(archive, installed, force: true));
 
         Assert.That(refusal!.Message, Does.Contain("an executor is running: run run-live (pid 4242 on desk"));
+        Assert.That(BackupTestFiles.DatabaseFingerprint(installed.Database), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task Restore_WhileAWorkerIsAlive_RefusedAndDatabaseUntouched()
+    {
+        using var source = new TestDatabase();
+        using var work = new TempDirectory("autopack-restore-guard");
+        var archive = await BackupOf(source, work);
+        using var installed = new TestDatabase();
+        await new WorkerRegistry(installed.Database, TimeProvider.System).RegisterAsync(new WorkerRegistration("w-live", "desk", 5151, 2));
+        var before = BackupTestFiles.DatabaseFingerprint(installed.Database);
+
+        var refusal = Assert.ThrowsAsync<BackupRefusedException>(() => Restore(archive, installed, force: true));
+
+        Assert.That(refusal!.Message, Does.Contain("a worker is running: w-live (pid 5151 on desk"));
         Assert.That(BackupTestFiles.DatabaseFingerprint(installed.Database), Is.EqualTo(before));
     }
 

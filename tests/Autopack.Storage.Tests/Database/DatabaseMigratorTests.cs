@@ -27,6 +27,7 @@ public class DatabaseMigratorTests
     [
         "runs", "tiers", "phases", "llm_usage_events", "events",
         "executor_leases", "token_reservations", "circuit_breakers", "budget_totals", "control_requests",
+        "queue_settings", "workers", "run_claims",
         DatabaseMigrator.VersionTable,
     ];
 

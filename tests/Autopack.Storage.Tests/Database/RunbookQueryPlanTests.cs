@@ -1,6 +1,5 @@
 using Autopack.Storage.Budgets;
 using Autopack.Storage.Runs;
-using Autopack.Storage.Tests.Runbook;
 using Autopack.Testing;
 
 namespace Autopack.Storage.Tests.Database;
@@ -37,25 +36,23 @@ public class RunbookQueryPlanTests
     [OneTimeTearDown]
     public void OneTimeTearDown() => db.Dispose();
 
-    [TestCase(RunbookQueries.RunBudget, "llm_usage_events")]
-    [TestCase(RunbookQueries.RunUsage, "llm_usage_events")]
-    [TestCase(RunbookQueries.PhaseUsage, "llm_usage_events")]
-    [TestCase(RunbookQueries.ExecutingPhases, "phases")]
-    public void ExplainQueryPlan_RunbookQuery_SearchesAnIndex(string query, string table)
+    [TestCase(RunbookQueries.RunBudget, "ix_usage_run_phase_tokens")]
+    [TestCase(RunbookQueries.RunUsage, "ix_usage_run_phase_tokens")]
+    [TestCase(RunbookQueries.PhaseUsage, "ix_usage_run_phase_tokens")]
+    [TestCase(RunbookQueries.ExecutingPhases, "ix_phases_status")]
+    public void QueryPlan_RunbookQuery_SearchesItsIndex(string query, string index)
     {
-        var plan = Sql.QueryPlan(db.Database, RunbookQueries.For(query, "plan-run-1"));
-        Assert.That(plan, Is.Not.Empty);
-        var where = string.Join(" / ", plan);
+        var plan = QueryPlan.Of(db.Database, RunbookQueries.For(query, "plan-run-1"));
 
         Assert.Multiple(() =>
         {
-            Assert.That(plan.Where(IsTableScan), Is.Empty, $"full scan in: {where}");
-            Assert.That(plan, Has.Some.Matches<string>(d => d.StartsWith($"SEARCH {table} USING", StringComparison.Ordinal) && d.Contains("INDEX", StringComparison.Ordinal)), where);
+            Assert.That(plan.Scanned, Is.Empty, $"full scan in: {plan}");
+            Assert.That(plan.Searched, Does.Contain(index), plan.ToString());
         });
     }
 
     [Test]
-    public void ExplainQueryPlan_BudgetCheckOfTokenLedger_SearchesIndexes()
+    public void QueryPlan_BudgetCheckOfTokenLedger_SearchesIndexes()
     {
         // What TokenLedger reads inside every reservation's write transaction: it must stay cheap as usage grows.
         const string query = """
@@ -66,13 +63,13 @@ public class RunbookQueryPlanTests
               (SELECT coalesce(sum(tokens), 0) FROM token_reservations WHERE run_id = 'plan-run-1')
             """;
 
-        var plan = Sql.QueryPlan(db.Database, query);
+        var plan = QueryPlan.Of(db.Database, query);
 
-        Assert.That(plan.Where(IsTableScan), Is.Empty, string.Join(" / ", plan));
-        Assert.That(plan.Count(d => d.StartsWith("SEARCH", StringComparison.Ordinal)), Is.EqualTo(4), string.Join(" / ", plan));
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Scanned, Is.Empty, plan.ToString());
+            Assert.That(plan.Searched, Is.SupersetOf(new[] { "ix_usage_run_phase_tokens", "ix_reservations_phase", "ix_reservations_run" }), plan.ToString());
+            Assert.That(plan.Names, Does.Not.Contain("llm_usage_events"), "the usage sums come from the covering index alone: " + plan);
+        });
     }
-
-    /// <summary>"SCAN t" or "SCAN t USING ... INDEX" reads a whole table or index; "SCAN CONSTANT ROW" is the outer SELECT of scalars.</summary>
-    private static bool IsTableScan(string detail) =>
-        detail.StartsWith("SCAN ", StringComparison.Ordinal) && detail != "SCAN CONSTANT ROW";
 }

@@ -1,5 +1,4 @@
 using Autopack.Domain.Runs;
-using Autopack.Domain.Settings;
 using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
@@ -21,7 +20,7 @@ public class ControlRequestsTests
     {
         db = new TestDatabase();
         time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 21, 0, 0, TimeSpan.Zero));
-        requests = new ControlRequests(db.Database, new RuntimeFolder(db.RunsDirectory), time, new AutopackSettings { LeaseStaleSeconds = 15 });
+        requests = new ControlRequests(db.Database, time, new StorageSettings { LeaseStaleSeconds = 15 });
         store = new ControlRequestStore(db.Database, time);
         await db.CreateRunAsync(new PlanBuilder("a").Phase("a-p").Build(), time);
         await db.CreateRunAsync(new PlanBuilder("b").Phase("b-p").Build(), time);
@@ -31,14 +30,14 @@ public class ControlRequestsTests
     public void TearDown() => db.Dispose();
 
     [Test]
-    public async Task RequestAsync_StopsForTwoRunsInQuickSuccession_BothRowsKeptWhateverTheFileHolds()
+    public async Task RequestAsync_StopsForTwoRuns_BothRowsStoredAndNoFileWritten()
     {
         await requests.RequestAsync(new ControlCommand(ControlKind.Stop, "a"), ControlSource.Cli);
         await requests.RequestAsync(new ControlCommand(ControlKind.Stop, "b"), ControlSource.Api);
 
-        Assert.That(File.ReadAllText(Path.Combine(db.RunsDirectory, ".stop_executor")), Is.EqualTo("stop:b\n"), "the one shared file holds the last");
         Assert.That((await store.PendingAsync("a")).Select(r => (r.Kind, r.Source)), Is.EqualTo(new[] { ("stop", "cli") }));
         Assert.That((await store.PendingAsync("b")).Select(r => (r.Kind, r.Source)), Is.EqualTo(new[] { ("stop", "api") }));
+        Assert.That(Directory.Exists(db.RunsDirectory) ? Directory.GetFiles(db.RunsDirectory, ".*") : [], Is.Empty, "the control file is the caller's to write");
     }
 
     [Test]
@@ -75,7 +74,7 @@ public class ControlRequestsTests
 
         var result = await requests.RequestAsync(new ControlCommand(ControlKind.Abort, "a"), ControlSource.Api);
 
-        Assert.That((result.EndedNow, result.FilePath), Is.EqualTo((true, (string?)null)));
+        Assert.That(result.EndedNow, Is.True);
         Assert.That(db.Scalar("SELECT count(*) FROM runs WHERE run_id='a' AND status='ABORTED'"), Is.EqualTo(1));
         Assert.That(db.Scalar("SELECT count(*) FROM control_requests WHERE run_id='a' AND handled_at IS NOT NULL"), Is.EqualTo(1));
     }
@@ -89,7 +88,7 @@ public class ControlRequestsTests
         var result = await requests.RequestAsync(new ControlCommand(ControlKind.Abort, "a"), ControlSource.Cli);
 
         Assert.That(result.EndedNow, Is.False);
-        Assert.That(File.ReadAllText(result.FilePath!), Is.EqualTo("abort:a\n"));
         Assert.That(db.Scalar("SELECT count(*) FROM runs WHERE run_id='a' AND status='QUEUED'"), Is.EqualTo(1));
+        Assert.That((await store.PendingAsync("a")).Select(r => r.Kind), Is.EqualTo(new[] { "abort" }));
     }
 }

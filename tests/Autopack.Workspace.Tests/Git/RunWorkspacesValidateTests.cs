@@ -1,3 +1,4 @@
+using Autopack.Testing;
 using Autopack.Workspace.Git;
 using Autopack.Workspace.Processes;
 
@@ -6,10 +7,10 @@ namespace Autopack.Workspace.Tests.Git;
 public class RunWorkspacesValidateTests
 {
     private readonly RunWorkspaces _workspaces = new(new CommandRunner());
-    private TempFolder _folder = null!;
+    private TempDirectory _folder = null!;
 
     [SetUp]
-    public void SetUp() => _folder = new TempFolder();
+    public void SetUp() => _folder = new TempDirectory("autopack-ws");
 
     [TearDown]
     public void TearDown() => _folder.Dispose();

@@ -1,3 +1,4 @@
+using Autopack.Testing;
 using Autopack.Workspace.Git;
 using Autopack.Workspace.Processes;
 
@@ -5,14 +6,14 @@ namespace Autopack.Workspace.Tests.Git;
 
 public class RunWorktreeTests
 {
-    private TempFolder _folder = null!;
+    private TempDirectory _folder = null!;
     private string _base = null!;
     private RunWorktree _worktree = null!;
 
     [SetUp]
     public async Task SetUp()
     {
-        _folder = new TempFolder();
+        _folder = new TempDirectory("autopack-ws");
         var repository = await TestGit.CreateRepositoryAsync(_folder.Combine("repo"));
         _folder.Write("repo/.gitignore", "bin/\n*.log\n");
         _base = await TestGit.CommitAllAsync(repository, "ignore build output");

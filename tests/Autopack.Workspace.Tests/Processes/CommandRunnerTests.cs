@@ -1,3 +1,4 @@
+using Autopack.Testing;
 using Autopack.Workspace.Processes;
 
 namespace Autopack.Workspace.Tests.Processes;
@@ -5,10 +6,10 @@ namespace Autopack.Workspace.Tests.Processes;
 public class CommandRunnerTests
 {
     private static readonly CommandRunner Runner = new();
-    private TempFolder _folder = null!;
+    private TempDirectory _folder = null!;
 
     [SetUp]
-    public void SetUp() => _folder = new TempFolder();
+    public void SetUp() => _folder = new TempDirectory("autopack-ws");
 
     [TearDown]
     public void TearDown() => _folder.Dispose();

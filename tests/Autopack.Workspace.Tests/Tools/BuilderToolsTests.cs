@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Autopack.Testing;
 using Autopack.Workspace.Git;
 using Autopack.Workspace.Processes;
 using Autopack.Workspace.Tests.Git;
@@ -10,13 +11,13 @@ namespace Autopack.Workspace.Tests.Tools;
 public class BuilderToolsTests
 {
     private static readonly CommandRunner Runner = new();
-    private TempFolder _folder = null!;
+    private TempDirectory _folder = null!;
     private string _root = null!;
 
     [SetUp]
     public async Task SetUp()
     {
-        _folder = new TempFolder();
+        _folder = new TempDirectory("autopack-ws");
         var repository = await TestGit.CreateRepositoryAsync(_folder.Combine("repo"));
         _folder.Write("repo/.gitignore", "bin/\n");
         _folder.Write("repo/src/app.py", "import os\n\ndef main():\n    print('hello')\n    print('hello')\n");

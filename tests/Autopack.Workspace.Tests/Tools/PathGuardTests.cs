@@ -1,17 +1,18 @@
+using Autopack.Testing;
 using Autopack.Workspace.Tools;
 
 namespace Autopack.Workspace.Tests.Tools;
 
 public class PathGuardTests
 {
-    private TempFolder _folder = null!;
+    private TempDirectory _folder = null!;
     private string _root = null!;
     private string _outside = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _folder = new TempFolder();
+        _folder = new TempDirectory("autopack-ws");
         _root = _folder.Combine("root");
         _outside = _folder.Combine("outside");
         _folder.Write("root/src/app.py", "print()\n");

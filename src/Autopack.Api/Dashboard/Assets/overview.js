@@ -1,4 +1,4 @@
-// The runs page (/dashboard): alerts, token usage chart, breakers, executors, the runs list, recent events.
+// The runs page (/dashboard): alerts, token usage chart, the queue, breakers, executors, the runs list, recent events.
 
 import { getJson } from './api.js';
 import { usageChart } from './chart.js';
@@ -20,6 +20,7 @@ export function overviewPage(app) {
     heading: slot('heading', 'p'),
     alerts: slot('alerts'),
     chart: slot('chart'),
+    queue: slot('queue'),
     breakers: slot('breakers'),
     executors: slot('executors'),
     filters: slot('filters'),
@@ -54,6 +55,7 @@ export function overviewPage(app) {
         h('div', { class: 'panel-head' }, h('h2', { id: 'usage-title' }, 'Token usage, all runs'), windowButtons),
         slots.chart),
       h('div', { class: 'stack' },
+        section('Queue', 'queue-title', slots.queue),
         section('Circuit breakers', 'breakers-title', slots.breakers),
         section('Executors', 'executors-title', slots.executors))),
     h('section', { class: 'panel', 'aria-labelledby': 'runs-title' },
@@ -139,6 +141,30 @@ export function overviewPage(app) {
     ];
   }
 
+  function queue(q) {
+    const onOff = (on) => badge(on ? 'on' : 'off');
+    const facts = h('dl', { class: 'facts', dataset: { queueMode: q.mode } },
+      h('dt', null, 'Mode'), h('dd', null, badge(q.mode), q.drained ? h('span', { class: 'small muted' }, ' drained: nothing executing') : null),
+      h('dt', null, 'Dispatch'), h('dd', null, onOff(q.dispatch)),
+      h('dt', null, 'Executing'), h('dd', { class: 'num' }, format.number(q.executing),
+        q.executing_limit === null ? ' (no limit)' : ` of ${format.number(q.executing_limit)}`),
+      h('dt', null, 'Queued'), h('dd', { class: 'num' }, format.number(q.queued),
+        q.oldest_queued_age_seconds === null ? null : h('span', { class: 'small muted' }, ` oldest created ${format.age(q.oldest_queued_age_seconds)}`)),
+      q.awaiting_takeover ? [h('dt', null, 'Awaiting takeover'), h('dd', { class: 'num' }, format.number(q.awaiting_takeover))] : null,
+      h('dt', null, 'Dispatch possible'), h('dd', null, q.dispatch_possible ? 'yes' : `no: ${q.dispatch_refusal}`));
+    const workers = q.workers.length
+      ? h('table', { class: 'compact' },
+        h('caption', { class: 'visually-hidden' }, 'Workers and their heartbeats'),
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, 'Worker'), h('th', { scope: 'col' }, 'Runs'), h('th', { scope: 'col' }, 'Heartbeat'))),
+        h('tbody', null, q.workers.map((w) => h('tr', null,
+          h('td', null, `pid ${w.pid} on ${w.host}`, w.state === 'RUNNING' ? null : [' ', badge(w.state)]),
+          h('td', { class: 'num' }, `${w.claimed_runs} / ${w.concurrency}`),
+          h('td', { class: 'nowrap' }, format.age(w.heartbeat_age_seconds), w.stale ? [' ', h('span', { class: 'badge badge-bad' }, 'stale')] : null)))))
+      : h('p', { class: 'muted' }, 'No worker: start one with autopack worker.');
+    return [facts, workers];
+  }
+
   function executors(list) {
     if (!list.length) return h('p', { class: 'muted' }, 'No executor holds a run.');
     return h('table', { class: 'compact' },
@@ -166,6 +192,7 @@ export function overviewPage(app) {
         ` (queued, executing or paused); ${summary.alerts.length ? `${summary.alerts.length} active alert${summary.alerts.length === 1 ? '' : 's'}` : 'no alerts'}.`);
     update(slots.alerts, summary.alerts, (a) => alertsList(a, 'No active alerts.'));
     update(slots.chart, [usage, state.window], () => usageChart(usage, `Tokens used by all runs, ${WINDOWS.find(([w]) => w === state.window)[1].toLowerCase()}`));
+    update(slots.queue, summary.queue, queue);
     update(slots.breakers, summary.circuit_breakers, breakers);
     update(slots.executors, summary.executors, executors);
     update(slots.filters, [counts, state.status], () => filters(summary));

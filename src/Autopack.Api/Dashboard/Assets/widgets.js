@@ -8,6 +8,7 @@ const TONES = {
   DONE_SUCCESS: 'good', COMPLETE: 'good', DONE_FAILED: 'bad', FAILED: 'bad', ABORTED: 'bad',
   BUDGET_EXCEEDED: 'bad', TIMED_OUT: 'warn', SKIPPED: 'neutral',
   closed: 'good', open: 'bad', isolated: 'bad', half_open: 'warn',
+  NORMAL: 'good', DRAINING: 'warn', on: 'good', off: 'warn', STOPPING: 'warn',
 };
 
 export const ACTIVE_RUN = new Set(['QUEUED', 'EXECUTING', 'PAUSED']);
