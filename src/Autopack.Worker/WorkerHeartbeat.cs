@@ -1,5 +1,5 @@
-using Autopack.Storage.Queue;
 using System.Data.Common;
+using Autopack.Storage.Queue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

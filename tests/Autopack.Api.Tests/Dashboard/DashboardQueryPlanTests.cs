@@ -48,8 +48,9 @@ public sealed class DashboardQueryPlanTests
 
         Assert.Multiple(() =>
         {
-            // Newest first walks ix_runs_created_at from its end and stops at the page's LIMIT; a status searches ix_runs_status.
-            Assert.That(byStatus ? plan.Searched : plan.Scanned, Does.Contain(byStatus ? "ix_runs_status" : "ix_runs_created_at"), where);
+            // Newest first walks ix_runs_created_at from its end and stops at the page's LIMIT; a status searches
+            // ix_runs_status_created (status, created_at: the queue's index), whose rows come in the page's order.
+            Assert.That(byStatus ? plan.Searched : plan.Scanned, Does.Contain(byStatus ? "ix_runs_status_created" : "ix_runs_created_at"), where);
             Assert.That(plan.Scanned, Is.SubsetOf(new[] { "ix_runs_created_at" }), "nothing else is read whole: " + where);
             Assert.That(plan.Searched, Does.Contain("budget_totals"), "tokens from budget_totals: " + where);
             Assert.That(plan.Reads.Where(r => r.Table == "llm_usage_events"), Is.Empty, "no usage row is summed: " + where);
