@@ -39,6 +39,7 @@ public static class AutopackApi
             .AddApiKeyCheck()
             .AddClientRateLimiting()
             .AddApiMonitoring()
+            .AddSingleton<FinishedRunCache>()
             .AddApiDocument();
 
         var app = builder.Build();

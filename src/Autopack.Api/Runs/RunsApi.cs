@@ -84,16 +84,22 @@ public static class RunsApi
     }
 
     public static async Task<Ok<RunDetailView>> GetRun(
-        [FromRoute(Name = "run_id")] string runId, RunDetailReader details, CancellationToken cancellationToken) =>
-        TypedResults.Ok(RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false)));
+        [FromRoute(Name = "run_id")] string runId, RunDetailReader details, FinishedRunCache finished, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ReadDetailAsync(runId, details, finished, cancellationToken).ConfigureAwait(false));
 
     public static async Task<Ok<IReadOnlyList<PhaseView>>> GetRunPhases(
-        [FromRoute(Name = "run_id")] string runId, RunDetailReader details, CancellationToken cancellationToken)
+        [FromRoute(Name = "run_id")] string runId, RunDetailReader details, FinishedRunCache finished, CancellationToken cancellationToken)
     {
-        var detail = RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false));
+        var detail = await ReadDetailAsync(runId, details, finished, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<PhaseView> phases = detail.Tiers.SelectMany(t => t.Phases).ToList();
         return TypedResults.Ok(phases);
     }
+
+    /// <summary>A finished run from the one-second cache (ADR-041), anything else read now.</summary>
+    private static async Task<RunDetailView> ReadDetailAsync(string runId, RunDetailReader details, FinishedRunCache finished, CancellationToken cancellationToken) =>
+        finished.TryGet(runId, out var cached)
+            ? cached
+            : finished.Offer(RunDetailView.From(await details.GetAsync(runId, cancellationToken).ConfigureAwait(false)));
 
     public static async Task<Ok<UsageView>> GetRunUsage(
         [FromRoute(Name = "run_id")] string runId, UsageQueries usage, CancellationToken cancellationToken) =>

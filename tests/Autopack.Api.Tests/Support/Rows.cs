@@ -40,4 +40,14 @@ public static class Rows
         command.Parameters.AddWithValue("$at", heartbeat);
         command.ExecuteNonQuery();
     }
+
+    /// <summary>A change made behind the API's back (as an executor, a restore or an operator's sqlite3 would).</summary>
+    public static void Execute(TestDatabase db, string sql)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        using var connection = db.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
 }
