@@ -49,7 +49,7 @@ internal static class ReadPathProfile
         await using var connection = await database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$r", runId);
+        command.Parameters.AddWithValue("@r", runId);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
