@@ -214,13 +214,7 @@ internal sealed class MeteredRelay(
             await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
             while (true)
             {
-                int read;
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(token))
-                {
-                    idle.CancelAfter(pipelines.AttemptTimeout);
-                    read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
-                }
-
+                var read = await ReadWithinIdleLimitAsync(body, buffer, token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -303,6 +297,14 @@ internal sealed class MeteredRelay(
         }
     }
 
+    /// <summary>One read of the provider's reply, given up when nothing comes for the provider's attempt timeout.</summary>
+    private async Task<int> ReadWithinIdleLimitAsync(Stream body, byte[] buffer, CancellationToken token)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+        idle.CancelAfter(pipelines.AttemptTimeout);
+        return await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+    }
+
     private async Task<byte[]> ReadReplyAsync(HttpResponseMessage response, CancellationToken token)
     {
         await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
@@ -310,13 +312,7 @@ internal sealed class MeteredRelay(
         var buffer = new byte[16 * 1024];
         while (true)
         {
-            int read;
-            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(token))
-            {
-                idle.CancelAfter(pipelines.AttemptTimeout);
-                read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
-            }
-
+            var read = await ReadWithinIdleLimitAsync(body, buffer, token).ConfigureAwait(false);
             if (read == 0)
             {
                 return copy.ToArray();

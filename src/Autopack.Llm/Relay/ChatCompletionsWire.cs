@@ -89,14 +89,13 @@ public static class ChatCompletionsWire
             return null;
         }
 
-        return NonNegative(usage, "prompt_tokens") is { } prompt && NonNegative(usage, "completion_tokens") is { } completion
+        return WireJson.NonNegative(usage, "prompt_tokens") is { } prompt && WireJson.NonNegative(usage, "completion_tokens") is { } completion
             ? new WireUsage(prompt, completion, ModelOf(reply))
             : null;
     }
 
     /// <summary>The model a reply names, if any.</summary>
-    public static string? ModelOf(JsonElement reply) =>
-        reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+    public static string? ModelOf(JsonElement reply) => WireJson.ModelOf(reply);
 
     /// <summary>Everything a reply's choices say (text, refusal, reasoning, tool names and arguments), for an estimate.</summary>
     public static string OutputTextOf(JsonElement reply)
@@ -318,7 +317,4 @@ public static class ChatCompletionsWire
             WireJson.RequiredString(function, "name", $"{field}.name"),
             WireJson.OptionalString(function, "description", $"{field}.description") ?? "",
             WireJson.Element(function["parameters"]));
-
-    private static long? NonNegative(JsonElement owner, string name) =>
-        owner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0 ? n : null;
 }

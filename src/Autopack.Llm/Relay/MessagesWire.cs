@@ -33,12 +33,12 @@ public static class MessagesWire
     /// <summary>Prompt tokens of a usage object: <c>input_tokens</c> plus cache writes and reads; null without <c>input_tokens</c>.</summary>
     public static long? PromptTokensOf(JsonElement usage)
     {
-        if (usage.ValueKind != JsonValueKind.Object || NonNegative(usage, "input_tokens") is not { } input)
+        if (usage.ValueKind != JsonValueKind.Object || WireJson.NonNegative(usage, "input_tokens") is not { } input)
         {
             return null;
         }
 
-        return input + (NonNegative(usage, "cache_creation_input_tokens") ?? 0) + (NonNegative(usage, "cache_read_input_tokens") ?? 0);
+        return input + (WireJson.NonNegative(usage, "cache_creation_input_tokens") ?? 0) + (WireJson.NonNegative(usage, "cache_read_input_tokens") ?? 0);
     }
 
     /// <summary>The usage a (non-streamed) reply reports, or null when it has none that can be read.</summary>
@@ -49,14 +49,13 @@ public static class MessagesWire
             return null;
         }
 
-        return PromptTokensOf(usage) is { } prompt && NonNegative(usage, "output_tokens") is { } output
+        return PromptTokensOf(usage) is { } prompt && WireJson.NonNegative(usage, "output_tokens") is { } output
             ? new WireUsage(prompt, output, ModelOf(reply))
             : null;
     }
 
     /// <summary>The model a reply names, if any.</summary>
-    public static string? ModelOf(JsonElement reply) =>
-        reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+    public static string? ModelOf(JsonElement reply) => WireJson.ModelOf(reply);
 
     /// <summary>Everything a reply's content blocks say (text, tool names and input, thinking), for an estimate.</summary>
     public static string OutputTextOf(JsonElement reply)
@@ -261,7 +260,4 @@ public static class MessagesWire
                 break;
         }
     }
-
-    private static long? NonNegative(JsonElement owner, string name) =>
-        owner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0 ? n : null;
 }

@@ -135,4 +135,12 @@ internal static class WireJson
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    /// <summary>The model a reply names, if any.</summary>
+    public static string? ModelOf(JsonElement reply) =>
+        reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+
+    /// <summary>A whole, non-negative number a usage object holds under <paramref name="name"/>, or null.</summary>
+    public static long? NonNegative(JsonElement owner, string name) =>
+        owner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0 ? n : null;
 }
