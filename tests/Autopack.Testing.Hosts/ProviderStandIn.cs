@@ -113,14 +113,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
                 reply["usage"] = new JsonObject { ["prompt_tokens"] = prompt, ["completion_tokens"] = completion, ["total_tokens"] = prompt + completion };
             }
 
-            if (mode == StandInMode.Cut)
-            {
-                await CutAsync(context, "application/json", reply.ToJsonString()[..40]);
-                return;
-            }
-
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(reply.ToJsonString());
+            await WriteReplyAsync(context, mode, reply);
             return;
         }
 
@@ -205,14 +198,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
                 reply["usage"] = usage;
             }
 
-            if (mode == StandInMode.Cut)
-            {
-                await CutAsync(context, "application/json", reply.ToJsonString()[..40]);
-                return;
-            }
-
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(reply.ToJsonString());
+            await WriteReplyAsync(context, mode, reply);
             return;
         }
 
@@ -370,6 +356,19 @@ public sealed class ProviderStandIn : IAsyncDisposable
             await CutNow.Task.WaitAsync(TimeSpan.FromSeconds(30));
             context.Abort();
         }
+    }
+
+    /// <summary>A whole JSON reply, or its first 40 bytes and a dropped connection when the mode cuts it.</summary>
+    private static async Task WriteReplyAsync(HttpContext context, StandInMode mode, JsonObject reply)
+    {
+        if (mode == StandInMode.Cut)
+        {
+            await CutAsync(context, "application/json", reply.ToJsonString()[..40]);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(reply.ToJsonString());
     }
 
     private static async Task CutAsync(HttpContext context, string contentType, string start)
