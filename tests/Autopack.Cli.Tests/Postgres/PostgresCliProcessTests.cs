@@ -1,3 +1,4 @@
+using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Autopack.Testing;
 
@@ -69,6 +70,61 @@ public sealed class PostgresCliProcessTests
     }
 
     [Test]
+    public async Task BackupAndRestore_Postgres_RefusedInOneLineNamingThePgDumpProcedure()
+    {
+        using var db = new TestPostgresDatabase();
+        await db.CreateRunAsync(new PlanBuilder("pg-kept").Phase("pg-kept-a").Build());
+        using var folder = new TempDirectory("autopack-pg-cli");
+        var env = new Dictionary<string, string?> { ["AUTOPACK_DB"] = db.Url };
+        var archive = folder.Combine("elsewhere.tar.gz");
+        await File.WriteAllBytesAsync(archive, [0x1f, 0x8b, 0x08, 0x00]);
+
+        var backup = await AutopackProcess.RunAsync(folder.Path, env, Timeout, "backup", "--output", "pg.tar.gz");
+        var restore = await AutopackProcess.RunAsync(folder.Path, env, Timeout, "restore", "--input", "elsewhere.tar.gz", "--force");
+
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, result) in new[] { ("backup", backup), ("restore", restore) })
+            {
+                Assert.That(result.ExitCode, Is.EqualTo(1), name);
+                Assert.That(result.Output, Is.Empty, name);
+                Assert.That(result.Error.Trim().Split('\n'), Has.Length.EqualTo(1), result.Error);
+                Assert.That(result.Error, Does.StartWith($"error: {name} does not apply to PostgreSQL (AUTOPACK_DB names {db.Database.Location})")
+                    .And.Contain("pg_dump --format=custom").And.Contain("pg_restore --clean --if-exists").And.Contain("docs/RUNBOOK.md"));
+            }
+
+            Assert.That(File.Exists(folder.Combine("pg.tar.gz")), Is.False, "no archive written");
+            Assert.That(db.Scalar("SELECT count(*) FROM runs WHERE run_id = 'pg-kept'"), Is.EqualTo(1), "nothing restored over the database");
+        });
+    }
+
+    [Test, CancelAfter(300_000)]
+    public async Task PostgresBackupProcedure_CommandsAsTheRefusalGivesThem_RestoreTheDumpedRuns(CancellationToken cancellationToken)
+    {
+        using var db = new TestPostgresDatabase();
+        await db.CreateRunAsync(new PlanBuilder("pg-dumped").Phase("pg-dumped-a").Build());
+        db.Scalar(
+            "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, created_at) "
+            + "VALUES ('pg-dumped', 'pg-dumped-a', 'a', 'offline', 'offline-1', 'builder', 300, 120, '2026-12-04T12:00:00.000Z') RETURNING id");
+        using var folder = new TempDirectory("autopack-pg-cli");
+        var env = new Dictionary<string, string?> { ["AUTOPACK_DB"] = db.Url };
+
+        Assert.That(await ShellAsync(folder.Path, db.Url, PostgresBackup.DumpCommand, cancellationToken), Is.Zero);
+        await db.CreateRunAsync(new PlanBuilder("pg-after-dump").Phase("pg-after-dump-a").Build());
+        Assert.That(await ShellAsync(folder.Path, db.Url, PostgresBackup.RestoreCommand, cancellationToken), Is.Zero);
+        var migrate = await AutopackProcess.RunAsync(folder.Path, env, Timeout, "db", "migrate");
+        var list = await AutopackProcess.RunAsync(folder.Path, env, Timeout, "runs", "list");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(migrate.Output.Trim(), Is.EqualTo($"schema up to date at {DatabaseMigrator.LatestVersion} ({db.Database})"), migrate.Error);
+            Assert.That(list.Output, Does.Contain("pg-dumped").And.Not.Contain("pg-after-dump"), list.Error);
+            Assert.That(db.Scalar("SELECT used_tokens FROM budget_totals WHERE scope = 'run' AND id = 'pg-dumped'"), Is.EqualTo(420), "the trigger-kept totals came back with the runs");
+            Assert.That(db.Scalar("SELECT count(*) FROM runs"), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task RunsList_PostgresUrlWithoutDatabase_OneLineNamingAutopackDbAndNoFile()
     {
         var server = TestPostgresDatabase.Server ?? throw new IgnoreException($"{TestPostgresDatabase.ServerVariable} is not set");
@@ -107,5 +163,19 @@ public sealed class PostgresCliProcessTests
             Assert.That(error, Does.StartWith($"error: database postgresql 127.0.0.1:{port}/{missing} (AUTOPACK_DB): 3D000"));
             Assert.That(Directory.EnumerateFileSystemEntries(folder.Path), Is.Empty);
         });
+    }
+
+    /// <summary>Runs an operator's command line with /bin/sh, AUTOPACK_DB set as in their shell; its exit code.</summary>
+    private static async Task<int> ShellAsync(string folder, string database, string commandLine, CancellationToken cancellationToken)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { WorkingDirectory = folder, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(commandLine);
+        info.Environment["AUTOPACK_DB"] = database;
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = await process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        Assert.That(error, Is.Empty, commandLine);
+        return process.ExitCode;
     }
 }
