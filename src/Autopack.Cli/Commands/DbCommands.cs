@@ -57,7 +57,7 @@ public static class DbCommands
         var integrity = new Command("integrity", "Run PRAGMA integrity_check; exits non-zero unless it says ok (SQLite only: on PostgreSQL use pg_amcheck).");
         CommandAction.Set(integrity, cwd, (_, ctx, _) =>
         {
-            var database = ctx.SqliteOnly("db integrity", "PostgreSQL checks its own pages; run pg_amcheck against the database instead");
+            var database = ctx.SqliteOnly("db integrity", "PostgreSQL checks its own pages; run pg_amcheck against the database instead (docs/RUNBOOK.md, \"PostgreSQL\")");
             if (!File.Exists(database.FullPath))
             {
                 throw new CliException($"no database at {database.FullPath}");
