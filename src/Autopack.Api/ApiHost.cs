@@ -30,7 +30,7 @@ public static class ApiHost
         }
 
         var probe = app.Services.GetRequiredService<DatabaseProbe>();
-        await output.WriteLineAsync($"autopack API listening on http://{host}:{settings.Port} (database {probe.FullPath}, identity {probe.Identity})").ConfigureAwait(false);
+        await output.WriteLineAsync($"autopack API listening on http://{host}:{settings.Port} (database {probe.Description}, identity {probe.Identity})").ConfigureAwait(false);
         var database = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
         if (database.Problem is { } problem)
         {

@@ -18,19 +18,22 @@ public static class CommandAction
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(workingDirectory, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            try
+            await using (context.ConfigureAwait(false))
             {
-                return await body(parse, context, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (Describe(ex) is { } failure)
-            {
-                await context.Error.WriteLineAsync($"error: {failure.Message}").ConfigureAwait(false);
-                return failure.ExitCode;
+                try
+                {
+                    return await body(parse, context, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Describe(ex, context) is { } failure)
+                {
+                    await context.Error.WriteLineAsync($"error: {failure.Message}").ConfigureAwait(false);
+                    return failure.ExitCode;
+                }
             }
         });
     }
 
-    private static (string Message, int ExitCode)? Describe(Exception ex) => ex switch
+    private static (string Message, int ExitCode)? Describe(Exception ex, CliContext context) => ex switch
     {
         CliException cli => (cli.Message, cli.ExitCode),
         SettingsException settings => (settings.Message, 2),
@@ -42,6 +45,17 @@ public static class CommandAction
         IOException io => (io.Message, 1),
         UnauthorizedAccessException denied => (denied.Message, 1),
         Microsoft.Data.Sqlite.SqliteException sqlite => ($"database: {sqlite.Message}", 1),
+        System.Data.Common.DbException database => (ServerFailure(database, context), 1),
         _ => null,
     };
+
+    /// <summary>
+    /// A database server's failure (PostgreSQL: unreachable, refused login, no such database) in one line that names
+    /// AUTOPACK_DB and where it points, with the cause a socket error hides behind "Failed to connect".
+    /// </summary>
+    private static string ServerFailure(System.Data.Common.DbException ex, CliContext context)
+    {
+        var cause = ex.InnerException is { } inner && ex is not Npgsql.PostgresException ? $"{ex.Message}: {inner.Message}" : ex.Message;
+        return $"database {context.Database} (AUTOPACK_DB): {string.Join(' ', cause.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}";
+    }
 }

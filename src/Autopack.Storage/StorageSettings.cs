@@ -1,4 +1,5 @@
 using Autopack.Domain.Settings;
+using Autopack.Storage.Database;
 
 namespace Autopack.Storage;
 
@@ -6,6 +7,7 @@ namespace Autopack.Storage;
 /// Where Autopack keeps its state and how a lease is judged: the database, the runtime folder (control files, one
 /// folder per run), the build-history ledger, the backup folder, and the age at which a lease's heartbeat is stale.
 /// Relative paths are relative to the working folder; <see cref="ResolvedAgainst"/> makes them absolute.
+/// <see cref="DatabasePath"/> is <c>AUTOPACK_DB</c> as given: a SQLite file path or a PostgreSQL connection (ADR-039).
 /// </summary>
 public sealed record StorageSettings
 {
@@ -38,7 +40,7 @@ public sealed record StorageSettings
     /// <summary>Every path made absolute against <paramref name="workingDirectory"/>, for hosts that outlive it.</summary>
     public StorageSettings ResolvedAgainst(string workingDirectory) => this with
     {
-        DatabasePath = Path.GetFullPath(DatabasePath, workingDirectory),
+        DatabasePath = AutopackDatabase.ResolveSetting(DatabasePath, workingDirectory),
         RunsDirectory = Path.GetFullPath(RunsDirectory, workingDirectory),
         BuildHistoryPath = Path.GetFullPath(BuildHistoryPath, workingDirectory),
         BackupDirectory = Path.GetFullPath(BackupDirectory, workingDirectory),

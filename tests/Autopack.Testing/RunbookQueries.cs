@@ -31,5 +31,16 @@ public static class RunbookQueries
 
     public static IReadOnlyList<string> All { get; } = [ExecutingPhases, IntegrityCheck, PoolStats, RunBudget, RunUsage, PhaseUsage];
 
+    /// <summary>Per-Run Budget Enforcement as docs/RUNBOOK.md gives it for psql: PostgreSQL wants run_id in GROUP BY.</summary>
+    public const string PostgresRunUsage =
+        "SELECT run_id, SUM(prompt_tokens + completion_tokens) FROM llm_usage_events WHERE run_id='<run-id>' GROUP BY run_id";
+
+    /// <summary>Per-Phase Budget Monitoring for psql: PostgreSQL wants phase_name in GROUP BY too.</summary>
+    public const string PostgresPhaseUsage =
+        "SELECT phase_id, phase_name, SUM(prompt_tokens + completion_tokens) as total FROM llm_usage_events WHERE run_id='<run-id>' GROUP BY phase_id, phase_name";
+
+    /// <summary>The seed runbook's queries as docs/RUNBOOK.md's "PostgreSQL" section runs them in psql (the integrity check is pg_amcheck's there).</summary>
+    public static IReadOnlyList<string> Postgres { get; } = [ExecutingPhases, PoolStats, RunBudget, PostgresRunUsage, PostgresPhaseUsage];
+
     public static string For(string query, string runId) => query.Replace(RunIdPlaceholder, runId, StringComparison.Ordinal);
 }

@@ -17,7 +17,8 @@ public sealed class TestPostgresDatabase : IDisposable
 
     private readonly string server;
 
-    public TestPostgresDatabase()
+    /// <param name="migrated">false: an empty database, for tests of <c>autopack db migrate</c> itself.</param>
+    public TestPostgresDatabase(bool migrated = true)
     {
         server = Server ?? throw new IgnoreException($"{ServerVariable} is not set: ./run-tests.sh starts a throwaway PostgreSQL cluster and sets it");
         Name = $"autopack_test_{Guid.NewGuid():N}";
@@ -26,7 +27,10 @@ public sealed class TestPostgresDatabase : IDisposable
         ConnectionString = builder.ConnectionString;
         Url = $"postgresql://{Uri.EscapeDataString(builder.Username ?? "postgres")}@{builder.Host}:{builder.Port}/{Name}";
         Database = new PostgresDatabase(ConnectionString);
-        new DatabaseMigrator(Database).MigrateUp();
+        if (migrated)
+        {
+            new DatabaseMigrator(Database).MigrateUp();
+        }
     }
 
     /// <summary>The cluster's connection string, or null when no cluster was started for the tests.</summary>

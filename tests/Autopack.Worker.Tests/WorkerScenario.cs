@@ -1,23 +1,58 @@
+using System.Data.Common;
 using System.Globalization;
+using Autopack.Domain.Plans;
+using Autopack.Storage.Database;
 using Autopack.Testing;
 
 namespace Autopack.Worker.Tests;
 
 /// <summary>
-/// A migrated database, a runtime folder, the environment real <c>autopack worker</c> processes share (a 1 s heartbeat,
-/// a 5 s stale limit), and a log every phase's verify command appends "start/end run time executor-pid" lines to.
+/// A migrated database (a SQLite file, or a PostgreSQL database on the test cluster), a working folder with the runtime
+/// folder, the environment real <c>autopack worker</c> processes share (a 1 s heartbeat, a 5 s stale limit), and a log
+/// every phase's verify command appends "start/end run time executor-pid" lines to.
 /// </summary>
 internal sealed class WorkerScenario : IDisposable
 {
-    public TestDatabase Db { get; } = new();
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgresql";
 
-    public string VerifyLogPath => Path.Combine(Db.FolderPath, "verify.log");
+    private readonly TestDatabase? sqlite;
+    private readonly TestPostgresDatabase? postgres;
+    private readonly TempDirectory? folder;
+
+    /// <param name="engine"><see cref="Sqlite"/> or <see cref="Postgres"/> (ignored, saying why, without a test cluster).</param>
+    public WorkerScenario(string engine = Sqlite)
+    {
+        if (engine == Postgres)
+        {
+            postgres = new TestPostgresDatabase();
+            folder = new TempDirectory("autopack-pg-workers");
+        }
+        else
+        {
+            sqlite = new TestDatabase();
+        }
+    }
+
+    public AutopackDatabase Database => sqlite?.Database ?? (AutopackDatabase)postgres!.Database;
+
+    /// <summary>What AUTOPACK_DB says: the SQLite file's path or the PostgreSQL URL.</summary>
+    public string DatabaseSetting => sqlite?.Database.FullPath ?? postgres!.Url;
+
+    /// <summary>The workers' working folder.</summary>
+    public string FolderPath => sqlite?.FolderPath ?? folder!.Path;
+
+    public string RunsDirectory => Path.Combine(FolderPath, ".autonomous_runs");
+
+    public string VerifyLogPath => Path.Combine(FolderPath, "verify.log");
+
+    public Task<string> CreateRunAsync(RunPlan plan) => sqlite?.CreateRunAsync(plan) ?? postgres!.CreateRunAsync(plan);
 
     public Dictionary<string, string?> Environment(int offlineLatencyMs) => new()
     {
-        ["AUTOPACK_DB"] = Db.Database.FullPath,
-        ["AUTOPACK_RUNS_DIR"] = Db.RunsDirectory,
-        ["AUTOPACK_BUILD_HISTORY"] = Path.Combine(Db.FolderPath, "docs", "BUILD_HISTORY.md"),
+        ["AUTOPACK_DB"] = DatabaseSetting,
+        ["AUTOPACK_RUNS_DIR"] = RunsDirectory,
+        ["AUTOPACK_BUILD_HISTORY"] = Path.Combine(FolderPath, "docs", "BUILD_HISTORY.md"),
         ["AUTOPACK_OFFLINE_LATENCY_MS"] = offlineLatencyMs.ToString(CultureInfo.InvariantCulture),
         ["AUTOPACK_HEARTBEAT_SECONDS"] = "1",
         ["AUTOPACK_LEASE_STALE_SECONDS"] = "5",
@@ -36,8 +71,8 @@ internal sealed class WorkerScenario : IDisposable
     {
         string[] args = ["worker", "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture)];
         return groupLeader
-            ? AutopackProcess.StartGroupLeader(Db.FolderPath, Environment(offlineLatencyMs), args)
-            : AutopackProcess.Start(Db.FolderPath, Environment(offlineLatencyMs), args);
+            ? AutopackProcess.StartGroupLeader(FolderPath, Environment(offlineLatencyMs), args)
+            : AutopackProcess.Start(FolderPath, Environment(offlineLatencyMs), args);
     }
 
     /// <summary>The verify windows in the log: (run, executor pid, start ns, end ns or null).</summary>
@@ -85,19 +120,26 @@ internal sealed class WorkerScenario : IDisposable
         return condition();
     }
 
+    /// <summary>The first column of the first row as text ("&lt;null&gt;" for no row): the same SQL on either engine.</summary>
     public string Text(string sql)
     {
-        using var connection = Db.Database.Open();
+        using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar()?.ToString() ?? "<null>";
     }
 
-    public long Scalar(string sql) => Db.Scalar(sql);
+    public long Scalar(string sql)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
 
     public List<string> Column(string sql)
     {
-        using var connection = Db.Database.Open();
+        using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         using var reader = command.ExecuteReader();
@@ -110,5 +152,12 @@ internal sealed class WorkerScenario : IDisposable
         return values;
     }
 
-    public void Dispose() => Db.Dispose();
+    public void Dispose()
+    {
+        sqlite?.Dispose();
+        postgres?.Dispose();
+        folder?.Dispose();
+    }
+
+    private DbConnection Open() => Database.OpenConnectionAsync().GetAwaiter().GetResult();
 }

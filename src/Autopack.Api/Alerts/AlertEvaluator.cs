@@ -1,9 +1,9 @@
+using System.Data.Common;
 using System.Globalization;
 using Autopack.Api.Database;
 using Autopack.Domain.Budgets;
 using Autopack.Storage;
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Api.Alerts;
 
@@ -13,7 +13,7 @@ namespace Autopack.Api.Alerts;
 /// query over indexes; tokens used come from the trigger-kept budget_totals (a primary-key lookup per active run
 /// and phase), never from summing usage rows.
 /// </summary>
-public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, StorageSettings storage, TimeProvider time)
+public sealed class AlertEvaluator(AutopackDatabase database, DatabaseProbe probe, ServerErrorWindow serverErrors, StorageSettings storage, TimeProvider time)
 {
     /// <summary>At most this many alerts of one kind are listed (the metrics count them all).</summary>
     public const int MaxListed = 100;
@@ -45,33 +45,33 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
     public async Task<IReadOnlyList<Alert>> DatabaseAlertsAsync(bool databaseMigrated, CancellationToken cancellationToken)
     {
         var alerts = new List<Alert>();
-        if (!databaseMigrated || !probe.FileExists)
+        if (!databaseMigrated || !probe.Exists)
         {
             return alerts;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await AddUsageAlertsAsync(connection, alerts, cancellationToken).ConfigureAwait(false);
         await AddBreakerAlertsAsync(connection, alerts, cancellationToken).ConfigureAwait(false);
         await AddExecutorAlertsAsync(connection, alerts, cancellationToken).ConfigureAwait(false);
         return alerts;
     }
 
-    private static async Task AddUsageAlertsAsync(SqliteConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
+    private static async Task AddUsageAlertsAsync(DbConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT 'run', run_id, run_id, used, token_cap FROM (
                 SELECT r.run_id, r.token_cap, coalesce(t.used_tokens, 0) AS used
                 FROM runs r LEFT JOIN budget_totals t ON t.scope = 'run' AND t.id = r.run_id
-                WHERE r.status IN {StatusCounts.ActiveRunStatuses})
+                WHERE r.status IN {StatusCounts.ActiveRunStatuses}) AS active_runs
             WHERE used * 100 >= token_cap * {TokenBudget.WarningPercent}
             UNION ALL
             SELECT 'phase', phase_id, run_id, used, token_cap FROM (
                 SELECT p.phase_id, p.run_id, p.token_cap, coalesce(t.used_tokens, 0) AS used
                 FROM runs r JOIN phases p ON p.run_id = r.run_id
                 LEFT JOIN budget_totals t ON t.scope = 'phase' AND t.id = p.phase_id
-                WHERE r.status IN {StatusCounts.ActiveRunStatuses})
+                WHERE r.status IN {StatusCounts.ActiveRunStatuses}) AS active_phases
             WHERE used * 100 >= token_cap * {TokenBudget.WarningPercent}
             LIMIT {MaxListed}
             """;
@@ -80,8 +80,8 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
         {
             var scope = reader.GetString(0);
             var id = reader.GetString(1);
-            var used = reader.GetInt64(3);
-            var cap = reader.GetInt64(4);
+            var used = reader.GetLong(3);
+            var cap = reader.GetLong(4);
             var percent = cap == 0 ? 100 : used * 100.0 / cap;
             var runNote = scope == "phase" ? $" of run {reader.GetString(2)}" : string.Empty;
             alerts.Add(new Alert(
@@ -92,7 +92,7 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
         }
     }
 
-    private static async Task AddBreakerAlertsAsync(SqliteConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
+    private static async Task AddBreakerAlertsAsync(DbConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
@@ -111,15 +111,15 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
         }
     }
 
-    private async Task AddExecutorAlertsAsync(SqliteConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
+    private async Task AddExecutorAlertsAsync(DbConnection connection, List<Alert> alerts, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT run_id, pid, host, heartbeat_at FROM executor_leases
-            WHERE heartbeat_at < $threshold ORDER BY heartbeat_at LIMIT {MaxListed}
+            WHERE heartbeat_at < @threshold ORDER BY heartbeat_at LIMIT {MaxListed}
             """;
-        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
+        command.AddParameter("@threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -131,7 +131,7 @@ public sealed class AlertEvaluator(SqliteDatabase database, DatabaseProbe probe,
                 runId,
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"executor of run {runId} (pid {reader.GetInt64(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {storage.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
+                    $"executor of run {runId} (pid {reader.GetLong(1)} on {reader.GetString(2)}) has not sent a heartbeat for {age:F0}s (stale after {storage.LeaseStaleSeconds}s): it may be dead; 'autopack db cleanup' releases its lease")));
         }
     }
 }

@@ -2,6 +2,7 @@ using Autopack.Api.Hosting;
 using Autopack.Domain.Settings;
 using Autopack.Storage;
 using Autopack.Storage.Backup;
+using Autopack.Storage.Database;
 using Cronos;
 
 namespace Autopack.Api.Backup;
@@ -19,7 +20,10 @@ public sealed record ScheduledBackupOptions(
     string? BuildHistoryPath,
     RetentionPolicy Retention)
 {
-    /// <summary>The options the settings ask for, paths resolved against <paramref name="workingDirectory"/>; null when no schedule is set.</summary>
+    /// <summary>
+    /// The options the settings ask for, paths resolved against <paramref name="workingDirectory"/>; null when no schedule is
+    /// set. A schedule with a PostgreSQL <c>AUTOPACK_DB</c> is refused naming AUTOPACK_BACKUP_CRON and the pg_dump procedure.
+    /// </summary>
     public static ScheduledBackupOptions? FromSettings(ApiSettings settings, StorageSettings storage, string workingDirectory)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -29,9 +33,17 @@ public sealed record ScheduledBackupOptions(
             return null;
         }
 
+        var schedule = ParseCron(cron);
+        if (PostgresConnectionString.IsConnection(storage.DatabasePath))
+        {
+            // The archive holds a SQLite snapshot; a PostgreSQL database is backed up with the server's tools (ADR-039).
+            throw new SettingsException(
+                "AUTOPACK_BACKUP_CRON", $"scheduled backups snapshot a SQLite database, and AUTOPACK_DB names a PostgreSQL one: unset it and {PostgresBackup.Procedure}");
+        }
+
         var paths = storage.ResolvedAgainst(workingDirectory);
         return new ScheduledBackupOptions(
-            ParseCron(cron), paths.BackupDirectory, paths.DatabasePath, paths.RunsDirectory, paths.BuildHistoryPath, new RetentionPolicy());
+            schedule, paths.BackupDirectory, paths.DatabasePath, paths.RunsDirectory, paths.BuildHistoryPath, new RetentionPolicy());
     }
 
     /// <summary>Five fields as in crontab (<c>0 2 * * *</c>), or six with seconds first; a bad one names the setting.</summary>

@@ -84,7 +84,7 @@ public static class DashboardApi
     }
 
     public static async Task<Results<Ok<DashboardSummaryView>, ValidationProblem>> GetSummary(
-        SqliteDatabase database,
+        AutopackDatabase database,
         RunStore store,
         BreakerStates breakers,
         ExecutorLeases leases,
@@ -133,7 +133,7 @@ public static class DashboardApi
         [FromRoute(Name = "run_id")] string runId,
         RunStore store,
         UsageQueries usage,
-        SqliteDatabase database,
+        AutopackDatabase database,
         ExecutorLeases leases,
         AlertEvaluator alerts,
         ApiKeyVerifier apiKey,
@@ -161,7 +161,7 @@ public static class DashboardApi
 
     /// <remarks>Older events of a run: <c>?before=&lt;id&gt;</c> (exclusive) and <c>?limit=</c> (1-500, default 50).</remarks>
     public static async Task<Results<Ok<EventPageView>, ValidationProblem>> GetRunEvents(
-        [FromRoute(Name = "run_id")] string runId, RunStore store, SqliteDatabase database, string? before, string? limit, CancellationToken cancellationToken)
+        [FromRoute(Name = "run_id")] string runId, RunStore store, AutopackDatabase database, string? before, string? limit, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var beforeId = QueryNumber.Parse(before, "before", 1, long.MaxValue, errors);
@@ -180,7 +180,7 @@ public static class DashboardApi
     /// (<c>run</c>) spans its life: from its creation to its end, or to now while it is active.
     /// </remarks>
     public static async Task<Results<Ok<UsageTimelineView>, ValidationProblem>> GetUsageOverTime(
-        SqliteDatabase database, RunStore store, TimeProvider time, string? window, [FromQuery(Name = "run_id")] string? runId, CancellationToken cancellationToken)
+        AutopackDatabase database, RunStore store, TimeProvider time, string? window, [FromQuery(Name = "run_id")] string? runId, CancellationToken cancellationToken)
     {
         var name = window ?? (runId is null ? UsageTimeline.DefaultWindow : UsageTimeline.RunWindow);
         var now = time.GetUtcNow().UtcDateTime;

@@ -1,6 +1,7 @@
+using System.Data.Common;
 using System.Globalization;
+using Autopack.Api.Database;
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Api.Dashboard;
 
@@ -45,25 +46,25 @@ public static class UsageTimeline
     }
 
     /// <summary>
-    /// All runs (<paramref name="forRun"/> false): tokens and calls from <c>$from</c> (inclusive) to <c>$to</c>, run once
-    /// per bucket. One run: tokens and calls per minute (<c>yyyy-MM-ddTHH:mm</c>) of run <c>$run</c> in that range.
+    /// All runs (<paramref name="forRun"/> false): tokens and calls from <c>@from</c> (inclusive) to <c>@to</c>, run once
+    /// per bucket. One run: tokens and calls per minute (<c>yyyy-MM-ddTHH:mm</c>) of run <c>@run</c> in that range.
     /// </summary>
     public static string CommandText(bool forRun) => forRun
         ? """
           SELECT substr(created_at, 1, 16) AS minute, sum(prompt_tokens + completion_tokens), count(*)
           FROM llm_usage_events
-          WHERE run_id = $run AND created_at >= $from AND created_at < $to
+          WHERE run_id = @run AND created_at >= @from AND created_at < @to
           GROUP BY minute
           """
         : """
           SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), count(*)
           FROM llm_usage_events
-          WHERE created_at >= $from AND created_at < $to
+          WHERE created_at >= @from AND created_at < @to
           """;
 
     /// <summary>Buckets covering <paramref name="from"/> to <paramref name="to"/> (UTC), aligned to the bucket size.</summary>
     public static async Task<UsageTimelineView> ReadAsync(
-        SqliteDatabase database, string window, string? runId, DateTime from, DateTime to, CancellationToken cancellationToken)
+        AutopackDatabase database, string window, string? runId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(database);
         var bucket = BucketSecondsFor(from, to);
@@ -74,19 +75,19 @@ public static class UsageTimeline
         var tokens = new long[count];
         var calls = new long[count];
 
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = CommandText(forRun: runId is not null);
-        var fromParameter = command.Parameters.AddWithValue("$from", DbTime.ToText(first));
-        var toParameter = command.Parameters.AddWithValue("$to", DbTime.ToText(last.AddTicks(bucketTicks)));
+        var fromParameter = command.AddParameter("@from", DbTime.ToText(first));
+        var toParameter = command.AddParameter("@to", DbTime.ToText(last.AddTicks(bucketTicks)));
         if (runId is not null)
         {
-            command.Parameters.AddWithValue("$run", runId);
+            command.AddParameter("@run", runId);
             await ReadRunMinutesAsync(command, first, bucketTicks, tokens, calls, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            command.Prepare();
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < count; i++)
             {
                 fromParameter.Value = DbTime.ToText(first.AddTicks(i * bucketTicks));
@@ -94,8 +95,8 @@ public static class UsageTimeline
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    tokens[i] = reader.GetInt64(0);
-                    calls[i] = reader.GetInt64(1);
+                    tokens[i] = reader.GetLong(0);
+                    calls[i] = reader.GetLong(1);
                 }
             }
         }
@@ -110,7 +111,7 @@ public static class UsageTimeline
     }
 
     private static async Task ReadRunMinutesAsync(
-        SqliteCommand command, DateTime first, long bucketTicks, long[] tokens, long[] calls, CancellationToken cancellationToken)
+        DbCommand command, DateTime first, long bucketTicks, long[] tokens, long[] calls, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -125,8 +126,8 @@ public static class UsageTimeline
             var index = (int)((minute.Ticks - first.Ticks) / bucketTicks);
             if (index >= 0 && index < tokens.Length)
             {
-                tokens[index] += reader.GetInt64(1);
-                calls[index] += reader.GetInt64(2);
+                tokens[index] += reader.GetLong(1);
+                calls[index] += reader.GetLong(2);
             }
         }
     }

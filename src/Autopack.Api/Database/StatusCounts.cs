@@ -1,6 +1,6 @@
+using System.Data.Common;
 using Autopack.Domain.Runs;
 using Autopack.Storage.Database;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Api.Database;
 
@@ -21,17 +21,17 @@ public static class StatusCounts
     public static string ActiveRunStatuses { get; } =
         $"({string.Join(", ", Enum.GetValues<RunStatus>().Where(s => !RunTransitions.IsTerminal(s)).Select(s => $"'{s.ToName()}'"))})";
 
-    public static async Task<IReadOnlyDictionary<string, long>> RunsAsync(SqliteDatabase database, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyDictionary<string, long>> RunsAsync(AutopackDatabase database, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(database);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await RunsAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
-    public static Task<IReadOnlyDictionary<string, long>> RunsAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
+    public static Task<IReadOnlyDictionary<string, long>> RunsAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ReadAsync(connection, RunsCommandText, StatusNames.AllRunNames, cancellationToken);
 
-    public static Task<IReadOnlyDictionary<string, long>> PhasesAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
+    public static Task<IReadOnlyDictionary<string, long>> PhasesAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ReadAsync(connection, PhasesCommandText, StatusNames.AllPhaseNames, cancellationToken);
 
     /// <summary>How many runs a filter matches: those in its status, or all of them.</summary>
@@ -42,7 +42,7 @@ public static class StatusCounts
     }
 
     private static async Task<IReadOnlyDictionary<string, long>> ReadAsync(
-        SqliteConnection connection, string commandText, IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
+        DbConnection connection, string commandText, IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
     {
         var counts = statuses.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         await using var command = connection.CreateCommand();
@@ -50,7 +50,7 @@ public static class StatusCounts
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
+            counts[reader.GetString(0)] = reader.GetLong(1);
         }
 
         return counts;

@@ -4,7 +4,6 @@ using Autopack.Domain.Runs;
 using Autopack.Storage.Runs;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Api.Errors;
 
@@ -51,11 +50,11 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
         IllegalTransitionException illegal => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = illegal.Message },
         BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleOf(bad.StatusCode), Detail = bad.Message },
         JsonException json => new ProblemDetails { Status = StatusCodes.Status400BadRequest, Title = "Invalid JSON", Detail = $"body: {json.Message}" },
-        SqliteException sqlite => new ProblemDetails
+        System.Data.Common.DbException database => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "Database unavailable",
-            Detail = $"database: {sqlite.Message}",
+            Detail = $"database: {database.Message}",
         },
         _ => new ProblemDetails
         {

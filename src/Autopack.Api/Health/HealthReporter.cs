@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Autopack.Api.Alerts;
 using Autopack.Api.Database;
 using Autopack.Api.Hosting;
@@ -6,7 +7,6 @@ using Autopack.Storage;
 using Autopack.Storage.Breakers;
 using Autopack.Storage.Database;
 using Autopack.Storage.Leases;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Api.Health;
 
@@ -27,7 +27,7 @@ public sealed class HealthReporter(
     StorageSettings storage,
     TimeProvider time)
 {
-    /// <summary>Less free disk than this makes the server degraded: SQLite and the logs need room.</summary>
+    /// <summary>Less free disk than this makes the server degraded: SQLite and the logs need room (a PostgreSQL server's disk is its own to watch).</summary>
     public const double LowDiskGb = 1.0;
 
     /// <summary>How long the database checks are reused before the next probe checks anew.</summary>
@@ -59,7 +59,7 @@ public sealed class HealthReporter(
             settings.Port,
             probe.Identity,
             checks.Breakers,
-            new DbPoolHealth(database.Reachable && checks.ReadError is null, database.LatencyMs, Pooling: true, SqliteDatabase.BusyTimeoutMs, database.Error ?? checks.ReadError),
+            new DbPoolHealth(database.Reachable && checks.ReadError is null, database.LatencyMs, Pooling: true, probe.BusyTimeoutMs, database.Error ?? checks.ReadError),
             checks.SizeMb,
             checks.DiskFreeGb,
             (long)uptime.Elapsed.TotalSeconds,
@@ -144,12 +144,12 @@ public sealed class HealthReporter(
 
                 databaseAlerts = await alerts.DatabaseAlertsAsync(database.Migrated, cancellationToken).ConfigureAwait(false);
             }
-            catch (SqliteException ex)
+            catch (DbException ex)
             {
                 readError = $"database: {ex.Message}";
             }
         }
 
-        return new HealthChecks(database, breakerStates, executors, databaseAlerts, readError, probe.SizeMb(), probe.DiskFreeGb());
+        return new HealthChecks(database, breakerStates, executors, databaseAlerts, readError, await probe.SizeMbAsync(cancellationToken).ConfigureAwait(false), probe.DiskFreeGb());
     }
 }

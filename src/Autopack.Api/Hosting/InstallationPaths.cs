@@ -1,4 +1,5 @@
 using Autopack.Storage;
+using Autopack.Storage.Database;
 
 namespace Autopack.Api.Hosting;
 
@@ -10,7 +11,8 @@ public sealed class InstallationPaths(string workingDirectory, StorageSettings s
 {
     public string WorkingDirectory { get; } = Path.GetFullPath(workingDirectory);
 
-    public string DatabasePath => Resolve(storage.DatabasePath);
+    /// <summary><c>AUTOPACK_DB</c>: the SQLite file's full path, or the PostgreSQL connection as given.</summary>
+    public string DatabasePath => AutopackDatabase.ResolveSetting(storage.DatabasePath, WorkingDirectory);
 
     public string RunsDirectory => Resolve(storage.RunsDirectory);
 

@@ -33,7 +33,7 @@ public sealed class ApiMetrics
         Alerts = Factory.CreateGauge("autopack_alerts", "Active alerts by kind.", ["kind"]);
         AlertsActive = Factory.CreateGauge("autopack_alerts_active", "Active alerts of every kind.");
         DatabaseUp = Factory.CreateGauge("autopack_database_up", "1 when the database is reachable and migrated, else 0.");
-        DatabaseSizeBytes = Factory.CreateGauge("autopack_database_size_bytes", "Database file plus its WAL.");
+        DatabaseSizeBytes = Factory.CreateGauge("autopack_database_size_bytes", "SQLite: the database file plus its WAL; PostgreSQL: pg_database_size.");
         RateLimiterTrackedClients = Factory.CreateGauge("autopack_rate_limiter_tracked_clients", "Clients the rate limiter tracks (bounded by AUTOPACK_RATE_LIMIT_MAX_CLIENTS).");
     }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Autopack.Api.Alerts;
 using Autopack.Api.Database;
 using Autopack.Api.RateLimiting;
@@ -5,7 +6,6 @@ using Autopack.Domain.Runs;
 using Autopack.Storage;
 using Autopack.Storage.Database;
 using Autopack.Storage.Queue;
-using Microsoft.Data.Sqlite;
 using Prometheus;
 
 namespace Autopack.Api.Monitoring;
@@ -17,7 +17,7 @@ namespace Autopack.Api.Monitoring;
 /// </summary>
 public sealed class MetricsCollector(
     ApiMetrics metrics,
-    SqliteDatabase database,
+    AutopackDatabase database,
     DatabaseProbe probe,
     AlertEvaluator alerts,
     ServerErrorWindow serverErrors,
@@ -31,14 +31,14 @@ public sealed class MetricsCollector(
     {
         metrics.ServerErrorsRecent.Set(serverErrors.CountRecent());
         metrics.RateLimiterTrackedClients.Set(partitions.TrackedClients);
-        metrics.DatabaseSizeBytes.Set(probe.SizeMb() * 1024 * 1024);
+        metrics.DatabaseSizeBytes.Set(await probe.SizeMbAsync(cancellationToken).ConfigureAwait(false) * 1024 * 1024);
         var status = await probe.CheckAsync(cancellationToken).ConfigureAwait(false);
         var migrated = status.Migrated;
         if (migrated)
         {
             try
             {
-                await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 Set(metrics.Runs, await StatusCounts.RunsAsync(connection, cancellationToken).ConfigureAwait(false));
                 Set(metrics.Phases, await StatusCounts.PhasesAsync(connection, cancellationToken).ConfigureAwait(false));
                 await CollectTokensAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -46,7 +46,7 @@ public sealed class MetricsCollector(
                 await CollectQueueAndExecutorsAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CollectRunQueueAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (SqliteException ex)
+            catch (DbException ex)
             {
                 logger.LogWarning("metrics: database read failed: {Error}", ex.Message);
                 migrated = false;
@@ -59,7 +59,7 @@ public sealed class MetricsCollector(
         {
             active = await alerts.EvaluateAsync(migrated, cancellationToken).ConfigureAwait(false);
         }
-        catch (SqliteException ex)
+        catch (DbException ex)
         {
             logger.LogWarning("metrics: alert queries failed: {Error}", ex.Message);
             active = await alerts.EvaluateAsync(databaseMigrated: false, cancellationToken).ConfigureAwait(false);
@@ -81,7 +81,7 @@ public sealed class MetricsCollector(
         }
     }
 
-    private async Task CollectTokensAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private async Task CollectTokensAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT coalesce(sum(used_tokens), 0) FROM budget_totals WHERE scope = 'run'";
@@ -99,8 +99,8 @@ public sealed class MetricsCollector(
             {
                 var runId = reader.GetString(0);
                 seen.Add(runId);
-                metrics.RunTokenCap.WithLabels(runId).Set(reader.GetInt64(1));
-                metrics.RunTokensUsed.WithLabels(runId).Set(reader.GetInt64(2));
+                metrics.RunTokenCap.WithLabels(runId).Set(reader.GetLong(1));
+                metrics.RunTokensUsed.WithLabels(runId).Set(reader.GetLong(2));
             }
         }
 
@@ -108,7 +108,7 @@ public sealed class MetricsCollector(
         RemoveAbsent(metrics.RunTokenCap, labels => seen.Contains(labels[0]));
     }
 
-    private async Task CollectBreakersAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private async Task CollectBreakersAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT name, state FROM circuit_breakers";
@@ -126,7 +126,7 @@ public sealed class MetricsCollector(
         RemoveAbsent(metrics.BreakerState, labels => current.Contains((labels[0], labels[1])));
     }
 
-    private async Task CollectQueueAndExecutorsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private async Task CollectQueueAndExecutorsAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var command = connection.CreateCommand();
@@ -134,13 +134,13 @@ public sealed class MetricsCollector(
         var oldest = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         metrics.OldestQueuedPhaseAge.Set(oldest is string text ? Math.Max(0, (now.UtcDateTime - DbTime.FromText(text)).TotalSeconds) : 0);
 
-        command.CommandText = "SELECT count(*), coalesce(sum(heartbeat_at < $threshold), 0) FROM executor_leases";
-        command.Parameters.AddWithValue("$threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
+        command.CommandText = "SELECT count(*), coalesce(sum(CASE WHEN heartbeat_at < @threshold THEN 1 ELSE 0 END), 0) FROM executor_leases";
+        command.AddParameter("@threshold", DbTime.ToText(now - TimeSpan.FromSeconds(storage.LeaseStaleSeconds)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var total = reader.GetInt64(0);
-            var stale = reader.GetInt64(1);
+            var total = reader.GetLong(0);
+            var stale = reader.GetLong(1);
             metrics.Executors.WithLabels("fresh").Set(total - stale);
             metrics.Executors.WithLabels("stale").Set(stale);
         }

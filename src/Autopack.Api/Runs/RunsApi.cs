@@ -69,7 +69,7 @@ public static class RunsApi
     }
 
     public static async Task<Results<Ok<RunListView>, ValidationProblem>> ListRuns(
-        RunStore store, SqliteDatabase database, string? status, string? limit, string? offset, CancellationToken cancellationToken)
+        RunStore store, AutopackDatabase database, string? status, string? limit, string? offset, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (RunsPageQuery.Parse(status, limit, offset, DefaultLimit, errors) is not { } query)

@@ -23,7 +23,7 @@ public static class BackupCommands
         CommandAction.Set(backup, cwd, async (parse, ctx, ct) =>
         {
             var path = ctx.ResolvePath(parse.GetValue(output) ?? BackupFileName.Format(ctx.Time.GetLocalNow().DateTime));
-            var writer = new BackupWriter(ctx.Database, ctx.Time);
+            var writer = new BackupWriter(ctx.SqliteOnly("backup", PostgresBackup.Procedure), ctx.Time);
             var sources = new BackupSources(ctx.Runtime.Path, ctx.ResolvePath(ctx.Storage.BuildHistoryPath));
             var result = await Refusals(() => WithProgressAsync(ctx, progress => writer.WriteAsync(sources, path, progress, ct))).ConfigureAwait(false);
             foreach (var warning in result.Warnings)

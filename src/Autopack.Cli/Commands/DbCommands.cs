@@ -29,11 +29,15 @@ public static class DbCommands
             return Task.FromResult(0);
         });
 
-        var migrate = new Command("migrate", "Apply pending migrations (creates the database if missing).");
+        var migrate = new Command("migrate", "Apply pending migrations (creates a SQLite database if missing; a PostgreSQL database must exist on its server).");
         CommandAction.Set(migrate, cwd, (_, ctx, _) =>
         {
             var database = ctx.Database;
-            Directory.CreateDirectory(Path.GetDirectoryName(database.FullPath)!);
+            if (database is SqliteDatabase sqlite)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(sqlite.FullPath)!);
+            }
+
             var migrator = new DatabaseMigrator(database);
             var before = migrator.GetVersions();
             if (before.NewerThanThisBuild)
@@ -43,16 +47,17 @@ public static class DbCommands
 
             migrator.MigrateUp();
             var after = migrator.CurrentVersion();
+            var where = database is SqliteDatabase ? database.Location : database.ToString();
             ctx.Out.WriteLine(before.Current == after
-                ? $"schema up to date at {after} ({database.FullPath})"
-                : $"migrated {database.FullPath} from {before.Current} to {after}");
+                ? $"schema up to date at {after} ({where})"
+                : $"migrated {where} from {before.Current} to {after}");
             return Task.FromResult(0);
         });
 
-        var integrity = new Command("integrity", "Run PRAGMA integrity_check; exits non-zero unless it says ok.");
+        var integrity = new Command("integrity", "Run PRAGMA integrity_check; exits non-zero unless it says ok (SQLite only: on PostgreSQL use pg_amcheck).");
         CommandAction.Set(integrity, cwd, (_, ctx, _) =>
         {
-            var database = ctx.Database;
+            var database = ctx.SqliteOnly("db integrity", "PostgreSQL checks its own pages; run pg_amcheck against the database instead (docs/RUNBOOK.md, \"PostgreSQL\")");
             if (!File.Exists(database.FullPath))
             {
                 throw new CliException($"no database at {database.FullPath}");
@@ -69,17 +74,21 @@ public static class DbCommands
 
         var cleanup = new Command(
             "cleanup",
-            "Release leases of dead executors, drop their orphaned token reservations, checkpoint the WAL, and remove scratch folders left by killed backups and restores (beside the database, in the current folder and in AUTOPACK_BACKUP_DIR).");
+            "Release leases of dead executors, drop their orphaned token reservations, checkpoint the WAL (SQLite), and remove scratch folders left by killed backups and restores (beside the database, in the current folder and in AUTOPACK_BACKUP_DIR).");
         CommandAction.Set(cleanup, cwd, async (_, ctx, ct) =>
         {
             var database = ctx.MigratedDatabase();
             var report = await new DatabaseCleanup(database, ctx.Time)
                 .RunAsync(TimeSpan.FromSeconds(ctx.Storage.LeaseStaleSeconds), ct).ConfigureAwait(false);
-            var scratch = ScratchFolder.RemoveStale(
-                [Path.GetDirectoryName(database.FullPath)!, ctx.WorkingDirectory, ctx.ResolvePath(ctx.Storage.BackupDirectory)], ctx.Time);
+            string[] folders = database is SqliteDatabase sqlite
+                ? [Path.GetDirectoryName(sqlite.FullPath)!, ctx.WorkingDirectory, ctx.ResolvePath(ctx.Storage.BackupDirectory)]
+                : [ctx.WorkingDirectory, ctx.ResolvePath(ctx.Storage.BackupDirectory)];
+            var scratch = ScratchFolder.RemoveStale(folders, ctx.Time);
             ctx.Out.WriteLine($"stale leases released: {report.StaleLeases}");
             ctx.Out.WriteLine($"orphaned reservations dropped: {report.OrphanedReservations}");
-            ctx.Out.WriteLine($"wal checkpoint: {report.CheckpointedPages} pages");
+            ctx.Out.WriteLine(database is SqliteDatabase
+                ? $"wal checkpoint: {report.CheckpointedPages} pages"
+                : "wal checkpoint: not applicable on PostgreSQL (the server checkpoints its WAL itself)");
             ctx.Out.WriteLine($"stale backup scratch folders removed: {scratch.Count}");
             foreach (var folder in scratch)
             {

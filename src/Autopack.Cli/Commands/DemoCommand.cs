@@ -31,11 +31,14 @@ public static class DemoCommand
         CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
             var settings = ctx.ResolvedSettings.Api;
-            var databasePath = ctx.ResolvedSettings.Executor.Storage.DatabasePath;
-            Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
+            if (ctx.Database is SqliteDatabase sqlite)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(sqlite.FullPath)!);
+            }
+
             var migrator = new DatabaseMigrator(ctx.Database);
             migrator.MigrateUp();
-            await ctx.Out.WriteLineAsync($"database {databasePath} at schema {migrator.CurrentVersion()}").ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync($"database {ctx.Database.Location} at schema {migrator.CurrentVersion()}").ConfigureAwait(false);
 
             using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var server = ApiHost.RunAsync(ctx.WorkingDirectory, ctx.Out, serverStop.Token);

@@ -22,7 +22,7 @@ public static class RestoreCommand
         CommandAction.Set(command, cwd, async (parse, ctx, ct) =>
         {
             var archive = ctx.ResolvePath(parse.GetRequiredValue(input));
-            var target = new RestoreTarget(ctx.ResolvePath(ctx.Storage.DatabasePath), ctx.Runtime.Path, ctx.ResolvePath(ctx.Storage.BuildHistoryPath));
+            var target = new RestoreTarget(ctx.SqliteOnly("restore", PostgresBackup.Procedure).FullPath, ctx.Runtime.Path, ctx.ResolvePath(ctx.Storage.BuildHistoryPath));
             var options = new RestoreOptions(parse.GetValue(force), TimeSpan.FromSeconds(ctx.Storage.LeaseStaleSeconds));
             var restorer = new BackupRestorer(ctx.Time);
             var result = await BackupCommands.Refusals(() => BackupCommands.WithProgressAsync(ctx, progress => restorer.RestoreAsync(archive, target, options, progress, ct)))

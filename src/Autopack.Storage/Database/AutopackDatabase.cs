@@ -41,6 +41,16 @@ public abstract class AutopackDatabase
         return PostgresConnectionString.IsConnection(setting) ? new PostgresDatabase(setting) : new SqliteDatabase(setting);
     }
 
+    /// <summary>
+    /// <c>AUTOPACK_DB</c> as a process that outlives its working folder must hold it: a SQLite path made absolute against
+    /// <paramref name="workingDirectory"/>; a PostgreSQL connection unchanged (made a path, a URL once named a SQLite file).
+    /// </summary>
+    public static string ResolveSetting(string setting, string workingDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(setting);
+        return PostgresConnectionString.IsConnection(setting) ? setting : Path.GetFullPath(setting, workingDirectory);
+    }
+
     /// <summary>An open connection with the engine's session settings applied.</summary>
     public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default);
 

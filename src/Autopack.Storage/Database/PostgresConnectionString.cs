@@ -21,17 +21,19 @@ public static partial class PostgresConnectionString
         ["target_session_attrs"] = "Target Session Attributes",
     };
 
-    /// <summary>True when <paramref name="setting"/> names a PostgreSQL database rather than a SQLite file.</summary>
+    /// <summary>
+    /// True when <paramref name="setting"/> names a database server rather than a SQLite file: a <c>postgresql:</c> or
+    /// <c>postgres:</c> value, any other <c>scheme://</c> URL (which <see cref="Parse"/> then refuses: never a file
+    /// named after a URL), or a key=value string with a host.
+    /// </summary>
     public static bool IsConnection(string setting) =>
-        setting.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
-        || setting.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-        || KeyValueHost().IsMatch(setting);
+        UrlLike().IsMatch(setting) || KeyValueHost().IsMatch(setting);
 
     /// <exception cref="SettingsException">the setting is not a usable PostgreSQL connection.</exception>
     public static NpgsqlConnectionStringBuilder Parse(string setting)
     {
         ArgumentNullException.ThrowIfNull(setting);
-        var builder = setting.Contains("://", StringComparison.Ordinal) ? FromUrl(setting) : FromKeyValues(setting);
+        var builder = UrlLike().IsMatch(setting) ? FromUrl(setting.Trim()) : FromKeyValues(setting);
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
             throw Refused("it names no host");
@@ -105,6 +107,9 @@ public static partial class PostgresConnectionString
 
     private static SettingsException Refused(string why) =>
         new("AUTOPACK_DB", $"not a usable PostgreSQL connection ({why}); use postgresql://user:password@host:port/database or Host=...;Database=...");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(postgres(ql)?:|[a-z][a-z0-9+.-]*://)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex UrlLike();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(^|;)\s*(host|server)\s*=", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex KeyValueHost();

@@ -8,23 +8,36 @@ namespace Autopack.Storage.Database;
 /// times a second. Microsoft.Data.Sqlite prepares a command's statements anew on every new command, and for the
 /// run read that parsing and planning was most of its cost (docs/PERFORMANCE.md, ADR-026); a rented command runs
 /// its already-prepared statements (on PostgreSQL, server-side prepared statements). A command that failed is not returned to the pool.
+/// <paramref name="textParameters"/> name the command's parameters (all text), made before it is prepared and kept with
+/// it: Npgsql binds the parameters a command holds when it is prepared (without them it would leave <c>@r</c> in the SQL,
+/// which PostgreSQL reads as an operator), so a caller sets their values rather than adding its own.
 /// </summary>
-public sealed class PreparedCommandPool(AutopackDatabase database, string commandText, int keep) : IDisposable
+public sealed class PreparedCommandPool(AutopackDatabase database, string commandText, int keep, params string[] textParameters) : IDisposable
 {
     private readonly ConcurrentBag<DbCommand> idle = [];
 
-    /// <summary>A prepared command on an open connection, its parameters cleared; give it back with <see cref="Return"/>.</summary>
+    /// <summary>
+    /// A prepared command on an open connection, holding the parameters named at construction (set each one's
+    /// <see cref="DbParameter.Value"/>); give it back with <see cref="Return"/>.
+    /// </summary>
     public async Task<DbCommand> RentAsync(CancellationToken cancellationToken)
     {
         if (idle.TryTake(out var kept))
         {
-            kept.Parameters.Clear();
             return kept;
         }
 
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var command = connection.CreateCommand();
         command.CommandText = commandText;
+        foreach (var name in textParameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = string.Empty;
+            command.Parameters.Add(parameter);
+        }
+
         command.Prepare();
         return command;
     }

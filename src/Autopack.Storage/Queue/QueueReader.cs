@@ -21,7 +21,7 @@ public sealed class QueueReader(AutopackDatabase database, TimeProvider time)
         var oldest = await QueueSql.TextAsync(
             connection, transaction, $"SELECT min(created_at) FROM runs WHERE status = 'QUEUED' AND run_id NOT IN ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh))
             .ConfigureAwait(false);
-        var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh)).ConfigureAwait(false);
+        var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns}) AS occupied", cancellationToken, ("@fresh", fresh)).ConfigureAwait(false);
         var orphans = await QueueSql.LongAsync(
             connection,
             transaction,

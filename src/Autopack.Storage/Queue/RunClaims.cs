@@ -76,7 +76,7 @@ public sealed class RunClaims(AutopackDatabase database, TimeProvider time)
 
         if (settings.ExecutingLimit is { } limit)
         {
-            var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns})", cancellationToken, ("@fresh", fresh))
+            var executing = await QueueSql.LongAsync(connection, transaction, $"SELECT count(*) FROM ({QueueSql.OccupiedRuns}) AS occupied", cancellationToken, ("@fresh", fresh))
                 .ConfigureAwait(false);
             if (executing >= limit)
             {

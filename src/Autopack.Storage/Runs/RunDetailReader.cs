@@ -16,7 +16,7 @@ public sealed class RunDetailReader(AutopackDatabase database) : IDisposable
     /// <summary>Prepared commands kept: one per concurrent reader a 2-4 core server needs.</summary>
     public const int KeptCommands = 4;
 
-    private readonly PreparedCommandPool commands = new(database, CommandText, KeptCommands);
+    private readonly PreparedCommandPool commands = new(database, CommandText, KeptCommands, "@r");
 
     public static readonly string CommandText = $"""
         SELECT {RunColumns.Run},
@@ -33,7 +33,7 @@ public sealed class RunDetailReader(AutopackDatabase database) : IDisposable
         var command = await commands.RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            AddRunId(command, runId);
+            command.Parameters["@r"].Value = runId;
             var detail = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
             commands.Return(command);
             return detail;

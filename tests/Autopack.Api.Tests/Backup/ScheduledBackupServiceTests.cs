@@ -120,6 +120,20 @@ public sealed class ScheduledBackupServiceTests
         Assert.That(failure!.Setting, Is.EqualTo("AUTOPACK_BACKUP_CRON"));
     }
 
+    [TestCase("postgresql://autopack@db.internal:5432/autopack")]
+    [TestCase("Host=db.internal;Database=autopack")]
+    public void AddScheduledBackups_CronWithPostgresDatabase_StopsStartUpNamingTheCronAndPgDump(string database)
+    {
+        var failure = Assert.Throws<SettingsException>(() => new ServiceCollection().AddScheduledBackups(
+            new ApiSettings { BackupCron = "0 2 * * *" }, new StorageSettings { DatabasePath = database }, "/srv/autopack"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(failure!.Setting, Is.EqualTo("AUTOPACK_BACKUP_CRON"));
+            Assert.That(failure.Message, Does.Contain("AUTOPACK_DB names a PostgreSQL one").And.Contain("pg_dump --format=custom"));
+        });
+    }
+
     [Test]
     public void ParseCron_SixFields_ReadsSeconds()
     {

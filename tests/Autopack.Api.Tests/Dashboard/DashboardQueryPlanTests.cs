@@ -82,7 +82,7 @@ public sealed class DashboardQueryPlanTests
 
     private QueryPlan Plan(string sql)
     {
-        string[] names = ["$from", "$to", "$run", "$before", "$limit", "$offset", "$status"];
+        string[] names = ["@from", "@to", "@run", "@before", "@limit", "@offset", "@status"];
         return QueryPlan.Of(db.Database, sql, names.Where(n => sql.Contains(n, StringComparison.Ordinal)).ToDictionary(n => n, _ => (object?)"x"));
     }
 }

@@ -12,6 +12,8 @@ public sealed class PostgresConnectionStringTests
     [TestCase("postgres://u:p@db.internal/autopack", true)]
     [TestCase("Host=127.0.0.1;Database=autopack", true)]
     [TestCase("Port=5433; host = db;Database=autopack", true)]
+    [TestCase("postgresql:/127.0.0.1/autopack", true)]
+    [TestCase("mysql://127.0.0.1/autopack", true)]
     public void IsConnection_Setting_TellsPostgresFromASqlitePath(string setting, bool expected) =>
         Assert.That(PostgresConnectionString.IsConnection(setting), Is.EqualTo(expected));
 
@@ -37,6 +39,8 @@ public sealed class PostgresConnectionStringTests
     [TestCase("postgresql:///autopack", "names no host")]
     [TestCase("postgresql://h/db?colour=blue", "'colour' is not one Autopack passes on")]
     [TestCase("Host=h;Database=d;NoSuchKey=1", "nosuchkey")]
+    [TestCase("postgresql:/127.0.0.1/autopack", "names no host")]
+    [TestCase("mysql://127.0.0.1/autopack", "not a postgresql:// URL")]
     public void Parse_Unusable_RefusedNamingTheSetting(string setting, string why)
     {
         var refused = Assert.Throws<SettingsException>(() => PostgresConnectionString.Parse(setting))!;
@@ -47,6 +51,15 @@ public sealed class PostgresConnectionStringTests
             Assert.That(refused.Message, Does.StartWith("AUTOPACK_DB: ").And.Contain(why).IgnoreCase);
         });
     }
+
+    [TestCase("postgresql://postgres@127.0.0.1:5432/autopack")]
+    [TestCase("Host=db.internal;Database=autopack")]
+    public void ResolveSetting_PostgresConnection_PassesThroughUnchanged(string setting) =>
+        Assert.That(AutopackDatabase.ResolveSetting(setting, "/srv/autopack"), Is.EqualTo(setting));
+
+    [Test]
+    public void ResolveSetting_RelativeSqlitePath_IsMadeAbsoluteAgainstTheFolder() =>
+        Assert.That(AutopackDatabase.ResolveSetting("data/autopack.db", "/srv/autopack"), Is.EqualTo("/srv/autopack/data/autopack.db"));
 
     [Test]
     public void FromSetting_PostgresUrl_LocationNamesHostPortAndDatabaseButNoPassword()

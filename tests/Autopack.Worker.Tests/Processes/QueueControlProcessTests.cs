@@ -19,11 +19,11 @@ public class QueueControlProcessTests
     public async Task Worker_PauseResumeLimitOneDrainAndSigterm_EachControlHolds()
     {
         using var s = new WorkerScenario();
-        var control = new QueueControl(s.Db.Database, TimeProvider.System);
+        var control = new QueueControl(s.Database, TimeProvider.System);
         string[] limited = ["lim-1", "lim-2"];
         foreach (var id in limited)
         {
-            await s.Db.CreateRunAsync(new PlanBuilder(id).Phase($"{id}-a", verify: s.Verify(id)).Build());
+            await s.CreateRunAsync(new PlanBuilder(id).Phase($"{id}-a", verify: s.Verify(id)).Build());
         }
 
         // Pause: the worker looks, and claims nothing.
@@ -69,18 +69,18 @@ public class QueueControlProcessTests
 
         // Drain while two runs execute: both finish (one is stopped by an operator on the way), a run queued meanwhile never starts.
         await control.UpdateAsync(new QueueChange(ChangeLimit: true, ExecutingLimit: null), "test");
-        await s.Db.CreateRunAsync(new PlanBuilder("drain-1").Phase("drain-1-a").Phase("drain-1-b").Build());
-        await s.Db.CreateRunAsync(new PlanBuilder("drain-2").Phase("drain-2-a").Phase("drain-2-b").Phase("drain-2-c").Phase("drain-2-d").Build());
+        await s.CreateRunAsync(new PlanBuilder("drain-1").Phase("drain-1-a").Phase("drain-1-b").Build());
+        await s.CreateRunAsync(new PlanBuilder("drain-2").Phase("drain-2-a").Phase("drain-2-b").Phase("drain-2-c").Phase("drain-2-d").Build());
         Assert.That(await WorkerScenario.WaitUntilAsync(() => s.Scalar("SELECT count(*) FROM runs WHERE run_id LIKE 'drain-%' AND status = 'EXECUTING'") == 2, Long), Is.True, worker.Output);
-        var drain = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(0), Long, "drain");
+        var drain = await AutopackProcess.RunAsync(s.FolderPath, s.Environment(0), Long, "drain");
         Assert.That(drain.ExitCode, Is.Zero, drain.Error);
         Assert.That(drain.Output, Does.StartWith("mode DRAINING: nothing new starts;"));
-        await s.Db.CreateRunAsync(new PlanBuilder("late-1").Phase("late-1-a").Phase("late-1-b").Phase("late-1-c").Build());
+        await s.CreateRunAsync(new PlanBuilder("late-1").Phase("late-1-a").Phase("late-1-b").Phase("late-1-c").Build());
         var settings = new StorageSettings { LeaseStaleSeconds = 5 };
-        await new ControlRequestSender(new ControlRequests(s.Db.Database, TimeProvider.System, settings), new RuntimeFolder(s.Db.RunsDirectory))
+        await new ControlRequestSender(new ControlRequests(s.Database, TimeProvider.System, settings), new RuntimeFolder(s.RunsDirectory))
             .SendAsync(new ControlCommand(ControlKind.Stop, "drain-2"), ControlSource.Cli);
 
-        var reader = new QueueReader(s.Db.Database, TimeProvider.System);
+        var reader = new QueueReader(s.Database, TimeProvider.System);
         Assert.That(
             await WorkerScenario.WaitUntilAsync(() => reader.ReadAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult().Drained, Long),
             Is.True,
@@ -93,13 +93,13 @@ public class QueueControlProcessTests
             Assert.That(s.Scalar("SELECT count(*) FROM run_claims WHERE run_id = 'late-1'"), Is.Zero, "nothing new starts while DRAINING");
             Assert.That(worker.Output, Does.Contain("not claiming: the queue is DRAINING"));
         });
-        var status = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(0), Long, "queue", "status");
+        var status = await AutopackProcess.RunAsync(s.FolderPath, s.Environment(0), Long, "queue", "status");
         Assert.That(status.ExitCode, Is.Zero, status.Error);
         Assert.That(status.Output, Does.Contain("mode:              DRAINING (drained: nothing executing)").And.Contain("queued:            1 "));
 
         // Back to NORMAL: the late run starts; SIGTERM to the worker pauses it and puts it back in the queue, while
         // the run the operator stopped stays PAUSED.
-        var cancel = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(0), Long, "drain", "--cancel");
+        var cancel = await AutopackProcess.RunAsync(s.FolderPath, s.Environment(0), Long, "drain", "--cancel");
         Assert.That(cancel.ExitCode, Is.Zero, cancel.Error);
         Assert.That(
             await WorkerScenario.WaitUntilAsync(() => s.Scalar("SELECT count(*) FROM phases WHERE run_id = 'late-1' AND status <> 'QUEUED'") > 0, Long),

@@ -4,7 +4,8 @@ namespace Autopack.Worker.Tests.Processes;
 
 /// <summary>
 /// Three real <c>autopack worker</c> processes ("three hosts") on one database; one of them, with its executors,
-/// killed -9 mid-way as a dead host would be.
+/// killed -9 mid-way as a dead host would be; on SQLite (one file, one write lock) and on PostgreSQL (row locks,
+/// SKIP LOCKED claims), the test's SQL valid on both.
 /// </summary>
 public class WorkerTakeoverProcessTests
 {
@@ -12,15 +13,16 @@ public class WorkerTakeoverProcessTests
     private const long RunCap = 2_400;
     private const long PhaseCap = 2_100;
 
-    [Test]
-    public async Task Workers_OneKilledNineMidway_AllRunsEndNoneExecutedTwiceAtOnceNoCapPassed()
+    [TestCase(WorkerScenario.Sqlite)]
+    [TestCase(WorkerScenario.Postgres)]
+    public async Task Workers_OneKilledNineMidway_AllRunsEndNoneExecutedTwiceAtOnceNoCapPassed(string engine)
     {
-        using var s = new WorkerScenario();
+        using var s = new WorkerScenario(engine);
         var ids = Enumerable.Range(1, Runs).Select(i => $"tk-{i:D2}").ToList();
         foreach (var id in ids)
         {
             // Caps a retried phase just fits (builder ~770 + auditor ~118 tokens per attempt, 512 output reserved).
-            await s.Db.CreateRunAsync(new PlanBuilder(id, runCap: RunCap).Phase($"{id}-a", cap: PhaseCap, verify: s.Verify(id)).Build());
+            await s.CreateRunAsync(new PlanBuilder(id, runCap: RunCap).Phase($"{id}-a", cap: PhaseCap, verify: s.Verify(id)).Build());
         }
 
         using var victim = s.StartWorker(concurrency: 2, offlineLatencyMs: 300, groupLeader: true);
@@ -86,8 +88,8 @@ public class WorkerTakeoverProcessTests
             Assert.That(s.Scalar("SELECT count(*) FROM workers"), Is.EqualTo(1), "the others removed themselves on SIGTERM");
 
             // No cap passed.
-            Assert.That(s.Scalar($"SELECT count(*) FROM (SELECT run_id FROM llm_usage_events GROUP BY run_id HAVING sum(prompt_tokens + completion_tokens) > {RunCap})"), Is.Zero);
-            Assert.That(s.Scalar($"SELECT count(*) FROM (SELECT phase_id FROM llm_usage_events GROUP BY phase_id HAVING sum(prompt_tokens + completion_tokens) > {PhaseCap})"), Is.Zero);
+            Assert.That(s.Scalar($"SELECT count(*) FROM (SELECT run_id FROM llm_usage_events GROUP BY run_id HAVING sum(prompt_tokens + completion_tokens) > {RunCap}) AS over_cap"), Is.Zero);
+            Assert.That(s.Scalar($"SELECT count(*) FROM (SELECT phase_id FROM llm_usage_events GROUP BY phase_id HAVING sum(prompt_tokens + completion_tokens) > {PhaseCap}) AS over_cap"), Is.Zero);
             Assert.That(s.Scalar("SELECT count(*) FROM token_reservations"), Is.Zero);
         });
 
