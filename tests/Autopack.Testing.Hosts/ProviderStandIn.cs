@@ -12,8 +12,9 @@ namespace Autopack.Testing;
 /// (<c>POST /v1/chat/completions</c>, streams of <c>chat.completion.chunk</c>s with the usage chunk when
 /// <c>stream_options.include_usage</c> asks for it, then <c>[DONE]</c>) and Anthropic Messages (<c>POST /v1/messages</c>,
 /// streams of <c>message_start</c> ... <c>message_stop</c> events with a text block and a <c>tool_use</c> block;
-/// <c>POST /v1/messages/count_tokens</c>). Every reply carries a text and a tool call. How each request is answered
-/// is chosen by <see cref="Choose"/> from its number (1-based); every request is recorded.
+/// <c>POST /v1/messages/count_tokens</c>). Every reply carries a text and a tool call, unless <see cref="Answer"/> gives
+/// the request a plain answer (an auditor's verdict, a builder that is done). How each request is answered is chosen
+/// by <see cref="Choose"/> from its number (1-based); every request is recorded.
 /// </summary>
 public sealed class ProviderStandIn : IAsyncDisposable
 {
@@ -40,6 +41,12 @@ public sealed class ProviderStandIn : IAsyncDisposable
 
     /// <summary>How request N is answered; <see cref="StandInMode.Ok"/> by default.</summary>
     public Func<int, StandInMode> Choose { get; set; } = _ => StandInMode.Ok;
+
+    /// <summary>
+    /// A plain text answer for a request (no tool call, the turn ends: <c>stop</c> / <c>end_turn</c>), or null for the
+    /// usual text and tool call; by default null for every request.
+    /// </summary>
+    public Func<JsonObject, string?> Answer { get; set; } = _ => null;
 
     /// <summary>The prompt tokens reported for a request: by default 40 (below what Autopack counts for the tests' requests, so rows are exact).</summary>
     public Func<JsonObject, long> ReportPrompt { get; set; } = _ => 40;
@@ -87,26 +94,31 @@ public sealed class ProviderStandIn : IAsyncDisposable
         var granted = (body["max_completion_tokens"] ?? body["max_tokens"])?.GetValue<long>() ?? 4096;
         var (prompt, completion) = Usage(mode, body, granted);
         var stream = body["stream"]?.GetValue<bool>() == true;
+        var answer = Answer(body);
         if (!stream)
         {
             var message = new JsonObject
             {
                 ["role"] = "assistant",
-                ["content"] = $"step {n} done",
-                ["tool_calls"] = new JsonArray(new JsonObject
+                ["content"] = answer ?? $"step {n} done",
+            };
+            if (answer is null)
+            {
+                message["tool_calls"] = new JsonArray(new JsonObject
                 {
                     ["id"] = $"call_{n}",
                     ["type"] = "function",
                     ["function"] = new JsonObject { ["name"] = "write_file", ["arguments"] = """{"path":"a.txt","content":"x"}""" },
-                }),
-            };
+                });
+            }
+
             var reply = new JsonObject
             {
                 ["id"] = $"chatcmpl-{n}",
                 ["object"] = "chat.completion",
                 ["created"] = 1,
                 ["model"] = model,
-                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = "tool_calls" }),
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = answer is null ? "tool_calls" : "stop" }),
             };
             if (mode != StandInMode.NoUsage)
             {
@@ -122,27 +134,30 @@ public sealed class ProviderStandIn : IAsyncDisposable
         {
             Chunk(n, model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null, includeUsage),
         };
-        foreach (var word in new[] { "step ", $"{n} ", "done" })
+        foreach (var word in answer is null ? new[] { "step ", $"{n} ", "done" } : [answer])
         {
             chunks.Add(Chunk(n, model, new JsonObject { ["content"] = word }, null, includeUsage));
         }
 
-        chunks.Add(Chunk(n, model, new JsonObject
+        if (answer is null)
         {
-            ["tool_calls"] = new JsonArray(new JsonObject
+            chunks.Add(Chunk(n, model, new JsonObject
             {
-                ["index"] = 0,
-                ["id"] = $"call_{n}",
-                ["type"] = "function",
-                ["function"] = new JsonObject { ["name"] = "write_file", ["arguments"] = "" },
-            }),
-        }, null, includeUsage));
-        foreach (var piece in new[] { """{"path":""", """ "a.txt",""", """ "content": "x"}""" })
-        {
-            chunks.Add(Chunk(n, model, new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = piece } }) }, null, includeUsage));
+                ["tool_calls"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0,
+                    ["id"] = $"call_{n}",
+                    ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = "write_file", ["arguments"] = "" },
+                }),
+            }, null, includeUsage));
+            foreach (var piece in new[] { """{"path":""", """ "a.txt",""", """ "content": "x"}""" })
+            {
+                chunks.Add(Chunk(n, model, new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = piece } }) }, null, includeUsage));
+            }
         }
 
-        chunks.Add(Chunk(n, model, [], "tool_calls", includeUsage));
+        chunks.Add(Chunk(n, model, [], answer is null ? "tool_calls" : "stop", includeUsage));
         if (includeUsage && mode != StandInMode.NoUsage)
         {
             chunks.Add(new JsonObject
@@ -179,18 +194,23 @@ public sealed class ProviderStandIn : IAsyncDisposable
             ["output_tokens"] = completion,
         };
         var stream = body["stream"]?.GetValue<bool>() == true;
+        var answer = Answer(body);
         if (!stream)
         {
+            var content = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = answer ?? $"step {n} done" });
+            if (answer is null)
+            {
+                content.Add(new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_{n}", ["name"] = "write_file", ["input"] = new JsonObject { ["path"] = "a.txt", ["content"] = "x" } });
+            }
+
             var reply = new JsonObject
             {
                 ["id"] = $"msg_{n}",
                 ["type"] = "message",
                 ["role"] = "assistant",
                 ["model"] = model,
-                ["content"] = new JsonArray(
-                    new JsonObject { ["type"] = "text", ["text"] = $"step {n} done" },
-                    new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_{n}", ["name"] = "write_file", ["input"] = new JsonObject { ["path"] = "a.txt", ["content"] = "x" } }),
-                ["stop_reason"] = "tool_use",
+                ["content"] = content,
+                ["stop_reason"] = answer is null ? "tool_use" : "end_turn",
                 ["stop_sequence"] = null,
             };
             if (mode != StandInMode.NoUsage)
@@ -234,25 +254,29 @@ public sealed class ProviderStandIn : IAsyncDisposable
             ("content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } }),
             ("ping", new JsonObject { ["type"] = "ping" }),
         };
-        foreach (var word in new[] { "step ", $"{n} ", "done" })
+        foreach (var word in answer is null ? new[] { "step ", $"{n} ", "done" } : [answer])
         {
             events.Add(("content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = word } }));
         }
 
         events.Add(("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 }));
-        events.Add(("content_block_start", new JsonObject
+        if (answer is null)
         {
-            ["type"] = "content_block_start",
-            ["index"] = 1,
-            ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_{n}", ["name"] = "write_file", ["input"] = new JsonObject() },
-        }));
-        foreach (var piece in new[] { """{"path":""", """ "a.txt",""", """ "content": "x"}""" })
-        {
-            events.Add(("content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 1, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece } }));
+            events.Add(("content_block_start", new JsonObject
+            {
+                ["type"] = "content_block_start",
+                ["index"] = 1,
+                ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_{n}", ["name"] = "write_file", ["input"] = new JsonObject() },
+            }));
+            foreach (var piece in new[] { """{"path":""", """ "a.txt",""", """ "content": "x"}""" })
+            {
+                events.Add(("content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 1, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece } }));
+            }
+
+            events.Add(("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 1 }));
         }
 
-        events.Add(("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 1 }));
-        var delta = new JsonObject { ["type"] = "message_delta", ["delta"] = new JsonObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null } };
+        var delta = new JsonObject { ["type"] = "message_delta", ["delta"] = new JsonObject { ["stop_reason"] = answer is null ? "tool_use" : "end_turn", ["stop_sequence"] = null } };
         if (withUsage)
         {
             delta["usage"] = new JsonObject { ["output_tokens"] = completion };

@@ -32,7 +32,9 @@ public sealed class PlanBuilder(string? runId = null, long? runCap = null)
         int? verifyTimeoutSeconds = null,
         IReadOnlyList<OfflineEdit>? edits = null,
         IReadOnlyList<string>? scope = null,
-        int maxTurns = PhasePlan.DefaultMaxTurns)
+        int maxTurns = PhasePlan.DefaultMaxTurns,
+        BuilderPlan? builder = null,
+        IReadOnlyList<string>? models = null)
     {
         var name = phaseId ?? $"phase-{phases.Count + 1}";
         phases.Add((tier, new PhasePlan(
@@ -42,6 +44,8 @@ public sealed class PlanBuilder(string? runId = null, long? runCap = null)
             Goal = $"goal of {name}",
             Provider = provider,
             OfflineEdits = edits ?? [],
+            Builder = builder,
+            Models = models,
         }));
         return this;
     }

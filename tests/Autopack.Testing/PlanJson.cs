@@ -41,6 +41,18 @@ public static class PlanJson
             node["scope"] = new JsonArray([.. scope.Select(g => (JsonNode)g)]);
         }
 
+        if (phase.Builder is { } builder)
+        {
+            var external = new JsonObject { ["command"] = builder.Command };
+            Add(external, "timeout_seconds", builder.TimeoutSeconds);
+            node["builder"] = external;
+        }
+
+        if (phase.Models is { } models)
+        {
+            node["models"] = new JsonArray([.. models.Select(m => (JsonNode)m)]);
+        }
+
         if (phase.OfflineEdits.Count > 0)
         {
             node["offline_edits"] = new JsonArray([.. phase.OfflineEdits.Select(Edit)]);

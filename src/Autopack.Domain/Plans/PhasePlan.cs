@@ -6,6 +6,9 @@ namespace Autopack.Domain.Plans;
 /// tells the offline provider's auditor to reject that many attempts before approving (for rehearsing retries
 /// without a network). <see cref="Scope"/> (globs) limits what the builder may write, <see cref="MaxTurns"/> bounds
 /// the turns of one builder attempt, and <see cref="OfflineEdits"/> are the offline builder's scripted tool calls.
+/// <see cref="Builder"/> names an external agent as the builder (null: the built-in agent loop), and
+/// <see cref="Models"/> the model of each attempt: attempt N uses the Nth, later attempts the last (null: the
+/// provider's configured model); <see cref="ModelFor"/> applies that rule.
 /// </summary>
 /// <remarks>
 /// The numbers with a default other than zero are constructor parameters: the source-generated reader sets every
@@ -51,4 +54,12 @@ public sealed record PhasePlan(
         get => offlineEdits ?? [];
         init => offlineEdits = value;
     }
+
+    public BuilderPlan? Builder { get; init; }
+
+    public IReadOnlyList<string>? Models { get; init; }
+
+    /// <summary>The model attempt <paramref name="attempt"/> (1-based) uses from <paramref name="models"/>; null: the provider's own.</summary>
+    public static string? ModelFor(IReadOnlyList<string>? models, int attempt) =>
+        models is not { Count: > 0 } ? null : models[Math.Clamp(attempt, 1, models.Count) - 1];
 }

@@ -21,13 +21,16 @@ public static class PlanLimits
 
     public const int MaxTurns = 200;
 
+    /// <summary>A phase's <c>models</c>: one per attempt at most (<c>max_attempts</c> is at most 20).</summary>
+    public const int MaxModels = 20;
+
     /// <summary>A run's or a phase's goal, in UTF-16 characters: it goes into every builder prompt.</summary>
     public const int MaxGoalLength = 20_000;
 
     /// <summary>A tier's name, a phase's name, its category.</summary>
     public const int MaxNameLength = 200;
 
-    /// <summary>A phase's <c>verify</c> command.</summary>
+    /// <summary>A phase's <c>verify</c> command and its <c>builder.command</c>.</summary>
     public const int MaxCommandLength = 8_192;
 
     /// <summary>The workspace's repository and base, a scope glob, an offline edit's path.</summary>

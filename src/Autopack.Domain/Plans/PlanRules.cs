@@ -4,7 +4,7 @@ namespace Autopack.Domain.Plans;
 /// What a plan's values may be, once System.Text.Json has read its fields: required values present, strings
 /// within <see cref="PlanLimits"/> and free of control characters where a line is expected, ids in the safe
 /// alphabet, numbers in range, known providers and complexities, relative scopes, one kind of change per offline
-/// edit, phase ids unique across the plan. Each refusal is a <see cref="PlanValidationException"/> naming the
+/// edit, an external builder only on a provider with an HTTP API, model names, phase ids unique across the plan. Each refusal is a <see cref="PlanValidationException"/> naming the
 /// field's path (<c>tiers[0].phases[1].goal</c>).
 /// </summary>
 public static class PlanRules
@@ -78,6 +78,50 @@ public static class PlanRules
         CheckScope(phase.Scope, $"{path}.scope");
         Range(phase.MaxTurns, $"{path}.max_turns", 1, PlanLimits.MaxTurns);
         CheckOfflineEdits(phase.OfflineEdits, $"{path}.offline_edits");
+        CheckBuilder(phase.Builder, phase.Provider, $"{path}.builder");
+        CheckModels(phase.Models, $"{path}.models");
+    }
+
+    /// <summary>
+    /// An external builder's command and timeout; it talks to the phase's provider through the metered endpoint,
+    /// which relays HTTP APIs only, so the offline model (no HTTP API) cannot serve one.
+    /// </summary>
+    private static void CheckBuilder(BuilderPlan? builder, string provider, string path)
+    {
+        if (builder is null)
+        {
+            return;
+        }
+
+        Prose(Required(builder.Command, $"{path}.command"), $"{path}.command", PlanLimits.MaxCommandLength);
+        Range(builder.TimeoutSeconds, $"{path}.timeout_seconds", 1, BuilderPlan.MaxTimeoutSeconds);
+        if (provider == ProviderNames.Offline)
+        {
+            throw new PlanValidationException(
+                path,
+                $"an external builder needs the phase's provider to be {ProviderNames.OpenAi} or {ProviderNames.Anthropic}: it calls the model " +
+                $"through Autopack's metered endpoint, and the {ProviderNames.Offline} provider (the default) has no HTTP API to relay");
+        }
+    }
+
+    /// <summary>Model names, one per attempt: a non-empty list of names on one line.</summary>
+    private static void CheckModels(IReadOnlyList<string>? models, string path)
+    {
+        if (models is null)
+        {
+            return;
+        }
+
+        if (Items(models, path, PlanLimits.MaxModels).Count == 0)
+        {
+            throw new PlanValidationException(path, "must not be empty (leave it out for the provider's configured model)");
+        }
+
+        for (var i = 0; i < models.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            Line(models[i] ?? throw new PlanValidationException(itemPath, "must be a string, not null"), itemPath, PlanLimits.MaxNameLength);
+        }
     }
 
     /// <summary>Globs relative to the worktree: an absolute one or one with a <c>..</c> segment could never match safely.</summary>

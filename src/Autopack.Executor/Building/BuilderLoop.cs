@@ -12,7 +12,8 @@ namespace Autopack.Executor.Building;
 /// The builder as an agent loop: each turn is one budgeted provider call with the whole conversation and the tool
 /// definitions; the tools it asks for run in the worktree and their results (errors included, never thrown) go
 /// back to it, until it calls <c>finish</c>, answers without a tool call, or reaches the phase's <c>max_turns</c>.
-/// A budget refusal or a cancellation ends the loop by exception; the caller resets the worktree.
+/// A budget refusal or a cancellation ends the loop by exception; the caller resets the worktree. Every turn asks for
+/// the attempt's model (<see cref="BuilderAssignment.Model"/>; the provider's configured one when null).
 /// </summary>
 public sealed class BuilderLoop(PausingLlmCaller llm, CommandRunner commands, BudgetSettings settings, ILogger<BuilderLoop> logger)
 {
@@ -36,7 +37,7 @@ public sealed class BuilderLoop(PausingLlmCaller llm, CommandRunner commands, Bu
         long tokens = 0;
         for (var turn = 1; turn <= assignment.MaxTurns; turn++)
         {
-            var request = new LlmRequest("builder", messages.ToList(), settings.MaxOutputTokens) { Tools = Tools, Offline = offline };
+            var request = new LlmRequest("builder", messages.ToList(), settings.MaxOutputTokens) { Tools = Tools, Offline = offline, Model = assignment.Model };
             var result = await llm.CallAsync(assignment.Target, request, cancellationToken).ConfigureAwait(false);
             tokens += result.Settlement.Charged.Total;
             var reply = result.Response;

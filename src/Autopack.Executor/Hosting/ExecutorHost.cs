@@ -62,6 +62,7 @@ public static class ExecutorHost
         // The metered endpoint for external builders: started only when a phase's attempt asks for it (ADR-037).
         services.AddAutopackGateway();
         services.AddSingleton<ExternalBuilder>();
+        services.AddSingleton<AgentBuilder>();
         services.AddSingleton<VerifyRunner>();
         services.AddSingleton<PhaseRunner>();
         services.AddHostedService<ControlFileWatcher>();

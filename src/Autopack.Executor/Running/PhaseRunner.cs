@@ -21,11 +21,15 @@ namespace Autopack.Executor.Running;
 /// worktree to the phase's start, tracked and untracked files, before the next attempt. A provider outage
 /// (transient failures, an open breaker) makes the phase wait without using an attempt; one longer than
 /// AUTOPACK_OUTAGE_PAUSE_SECONDS stops it like an operator's stop (attempt given back), with its own reason.
+/// The builder is the built-in agent loop, or the external agent the plan's <c>builder.command</c> names
+/// (<see cref="AgentBuilder"/>), under the same control files, verify, auditor, commit and reset; every call of attempt
+/// N (builder turns, the agent's requests, the auditor) asks for the plan's Nth model (ADR-040).
 /// </summary>
 public sealed class PhaseRunner(
     RunStateWriter states,
     PausingLlmCaller llm,
     BuilderLoop builder,
+    AgentBuilder agent,
     VerifyRunner verifier,
     RunControl control,
     ExecutorLeases leases,
@@ -83,10 +87,14 @@ public sealed class PhaseRunner(
                 logger.LogInformation("phase {PhaseId} attempt {Attempt}/{Max} from {Start}", phase.PhaseId, phase.Attempts, phase.MaxAttempts, start[..12]);
                 var files = runtime.Attempt(run.RunId, phase.PhaseId, phase.Attempts);
                 var target = new CallTarget(run.RunId, phase.PhaseId, phase.PhaseName, phase.Provider, identity.OwnerId);
-                var built = await builder.RunAsync(
-                    new BuilderAssignment(target, run.Goal, phase.PhaseName, phase.Goal, phase.Attempts, rejection, worktree.Path,
-                        phase.Scope(), phase.MaxTurns, phase.OfflineEdits(), files.TranscriptPath),
-                    attempt.Token).ConfigureAwait(false);
+                var model = phase.ModelFor(phase.Attempts);
+                var assignment = new BuilderAssignment(target, run.Goal, phase.PhaseName, phase.Goal, phase.Attempts, rejection, worktree.Path,
+                    phase.Scope(), phase.MaxTurns, phase.OfflineEdits(), files.TranscriptPath, model);
+
+                // The attempt's token reaches an external agent's whole process tree: stop, abort and timeout kill it at once.
+                var built = phase.Builder() is { } external
+                    ? await agent.RunAsync(assignment, external, attempt.Token).ConfigureAwait(false)
+                    : await builder.RunAsync(assignment, attempt.Token).ConfigureAwait(false);
                 var diff = await worktree.DiffAsync(start, attempt.Token).ConfigureAwait(false);
                 await File.WriteAllTextAsync(files.DiffPath, diff, CancellationToken.None).ConfigureAwait(false);
                 if (!built.Finished)
@@ -123,7 +131,10 @@ public sealed class PhaseRunner(
                 status = PhaseStatus.Gate;
                 await TransitionAsync(phase.PhaseId, status).ConfigureAwait(false);
                 var review = LlmRequest.FromPrompts("auditor", Prompts.AuditorSystem,
-                    Prompts.Auditor(phase.Goal, built.Summary, diff, verify, phase.Verify), settings.MaxOutputTokens, phase.Attempts <= phase.OfflineRejections);
+                    Prompts.Auditor(phase.Goal, built.Summary, diff, verify, phase.Verify), settings.MaxOutputTokens, phase.Attempts <= phase.OfflineRejections) with
+                {
+                    Model = model,
+                };
                 var auditor = await llm.CallAsync(target, review, attempt.Token).ConfigureAwait(false);
                 await File.WriteAllTextAsync(files.AuditorPath, auditor.Text, CancellationToken.None).ConfigureAwait(false);
 

@@ -11,7 +11,9 @@ namespace Autopack.Llm.Providers;
 /// <c>replace_in_file</c>, then <c>finish</c>. Without tools the builder's reply is prose derived from the prompt and
 /// the auditor approves unless told to reject. Usage is counted by <paramref name="counter"/>: in the executor the
 /// offline model's own rule (<see cref="PromptTokenCounter.OfflineModel"/>, ADR-034). A simulated latency
-/// (AUTOPACK_OFFLINE_LATENCY_MS) makes slow runs on purpose; it honours cancellation at once.
+/// (AUTOPACK_OFFLINE_LATENCY_MS) makes slow runs on purpose; it honours cancellation at once. It answers as the model
+/// a call asks for (a plan's <c>models</c>, attempt N's) when one is named, so a plan's model choice can be rehearsed
+/// offline and is recorded on the usage rows; otherwise as <see cref="Model"/>.
 /// </summary>
 public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency, TimeProvider time) : ILlmProvider
 {
@@ -33,23 +35,24 @@ public sealed class OfflineProvider(PromptTokenCounter counter, TimeSpan latency
 
         cancellationToken.ThrowIfCancellationRequested();
         var prompt = counter.CountRequest(request, cancellationToken);
+        var model = request.Model ?? Model;
         if (request.Tools.Count > 0)
         {
             var call = NextToolCall(request);
             var size = counter.CountToolCall(call);
             if (size <= request.MaxOutputTokens)
             {
-                return new LlmResponse(new ChatMessage(ChatRole.Assistant, [call]), prompt, size, Model);
+                return new LlmResponse(new ChatMessage(ChatRole.Assistant, [call]), prompt, size, model);
             }
 
             // A real model cut off at its limit leaves no usable tool call; neither does this one.
             var cut = Truncate($"offline: the scripted {call.Name} call needs {size} output tokens, more than the {request.MaxOutputTokens} granted", request.MaxOutputTokens);
-            return LlmResponse.FromText(cut, prompt, counter.Count(cut), Model);
+            return LlmResponse.FromText(cut, prompt, counter.Count(cut), model);
         }
 
         var reply = request.Role == "auditor" ? AuditorReply(request) : BuilderReply(request);
         reply = Truncate(reply, request.MaxOutputTokens);
-        return LlmResponse.FromText(reply, prompt, counter.Count(reply), Model);
+        return LlmResponse.FromText(reply, prompt, counter.Count(reply), model);
     }
 
     /// <summary>Turn N (N assistant messages so far) performs the Nth edit; once they are used up, <c>finish</c>.</summary>

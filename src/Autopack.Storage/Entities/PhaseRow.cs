@@ -57,4 +57,13 @@ public sealed class PhaseRow
 
     /// <summary>The commit an approved phase became on the run branch.</summary>
     public string? CommitSha { get; set; }
+
+    /// <summary>The plan's <c>builder.command</c>: an external agent builds this phase; null: the built-in agent loop.</summary>
+    public string? BuilderCommand { get; set; }
+
+    /// <summary>The plan's <c>builder.timeout_seconds</c>; null: <c>BuilderPlan.DefaultTimeoutSeconds</c>.</summary>
+    public int? BuilderTimeoutSeconds { get; set; }
+
+    /// <summary>The plan's <c>models</c> as a JSON array (attempt N uses the Nth, later ones the last); null: the provider's model.</summary>
+    public string? Models { get; set; }
 }

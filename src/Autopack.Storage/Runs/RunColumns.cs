@@ -18,9 +18,10 @@ internal static class RunColumns
         "phase_id", "run_id", "tier_id", "phase_name", "position", "category", "complexity", "goal", "provider", "verify",
         "verify_timeout_seconds", "offline_rejections", "status", "token_cap", "attempts", "max_attempts", "created_at",
         "started_at", "finished_at", "failure_reason", "scope", "max_turns", "offline_edits", "commit_sha",
+        "builder_command", "builder_timeout_seconds", "models",
     ];
 
-    /// <summary>The phase's columns (24), in the order <see cref="ReadPhase"/> reads them.</summary>
+    /// <summary>The phase's columns (27), in the order <see cref="ReadPhase"/> reads them.</summary>
     public static readonly string Phase = string.Join(", ", PhaseNames);
 
     public static int PhaseCount => PhaseNames.Length;
@@ -69,6 +70,9 @@ internal static class RunColumns
         MaxTurns = reader.GetInt32(21),
         OfflineEdits = reader.TextOrNull(22),
         CommitSha = reader.TextOrNull(23),
+        BuilderCommand = reader.TextOrNull(24),
+        BuilderTimeoutSeconds = reader.IntOrNull(25),
+        Models = reader.TextOrNull(26),
     };
 
     public static TierRow ReadTier(DbDataReader reader, string runId) =>

@@ -74,6 +74,9 @@ public sealed class RunStore(AutopackDatabase database, TimeProvider time)
                     Scope = PhaseColumns.ScopeJson(phase.Scope),
                     MaxTurns = phase.MaxTurns,
                     OfflineEdits = PhaseColumns.OfflineEditsJson(phase.OfflineEdits),
+                    BuilderCommand = phase.Builder?.Command,
+                    BuilderTimeoutSeconds = phase.Builder?.TimeoutSeconds,
+                    Models = PhaseColumns.ModelsJson(phase.Models),
                 });
             }
         }

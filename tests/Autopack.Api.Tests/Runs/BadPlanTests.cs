@@ -38,6 +38,11 @@ public sealed class BadPlanTests
         yield return Case("DuplicatePhaseIdsInPlan", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_id": "a", "phase_name": "p"}, {"phase_id": "a", "phase_name": "q"}]}]}""", "tiers[0].phases[1].phase_id");
         yield return Case("ZeroMaxAttempts", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p", "max_attempts": 0}]}]}""", "tiers[0].phases[0].max_attempts");
         yield return Case("UnknownProvider", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p", "provider": "gpt"}]}]}""", "tiers[0].phases[0].provider");
+        yield return Case("ExternalBuilderOnOffline", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p", "builder": {"command": "aider"}}]}]}""", "tiers[0].phases[0].builder");
+        yield return Case("BuilderWithoutCommand", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p"}, {"phase_name": "q", "provider": "openai", "builder": {}}]}]}""", "tiers[0].phases[1].builder.command");
+        yield return Case("BuilderTimeoutNegative", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p", "provider": "anthropic", "builder": {"command": "claude -p hi", "timeout_seconds": -1}}]}]}""", "tiers[0].phases[0].builder.timeout_seconds");
+        yield return Case("EmptyModels", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p", "models": []}]}]}""", "tiers[0].phases[0].models");
+        yield return Case("ModelNotAString", """{"goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p", "models": ["small", {"name": "large"}]}]}]}""", "tiers[0].phases[0].models[1]");
         yield return Case("InvalidJson", """{"goal": "g", "tiers": [""", "$");
         yield return Case("EmptyBody", string.Empty, "$");
         yield return Case("WhitespaceBody", "   \n", "$");

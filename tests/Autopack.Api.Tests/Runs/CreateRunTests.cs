@@ -72,6 +72,32 @@ public sealed class CreateRunTests
     }
 
     [Test]
+    public async Task GetRun_PhaseWithExternalBuilderAndModels_ShowsThem()
+    {
+        using (var created = await api.PostPlanAsync("""
+            {"run_id": "xb-show", "goal": "g", "tiers": [{"name": "t", "phases": [
+              {"phase_id": "xb-show-a", "phase_name": "agent", "provider": "openai", "builder": {"command": "python3 agent.py", "timeout_seconds": 300}, "models": ["small", "large"]},
+              {"phase_id": "xb-show-b", "phase_name": "claude", "provider": "anthropic", "builder": {"command": "claude -p hi"}},
+              {"phase_id": "xb-show-c", "phase_name": "built-in"}]}]}
+            """))
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), await created.Content.ReadAsStringAsync());
+        }
+
+        var phases = (await api.GetJsonAsync("/runs/xb-show")).GetProperty("tiers")[0].GetProperty("phases");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(phases[0].GetProperty("builder").GetProperty("command").GetString(), Is.EqualTo("python3 agent.py"));
+            Assert.That(phases[0].GetProperty("builder").GetProperty("timeout_seconds").GetInt32(), Is.EqualTo(300));
+            Assert.That(phases[0].GetProperty("models").EnumerateArray().Select(m => m.GetString()), Is.EqualTo(new[] { "small", "large" }));
+            Assert.That(phases[1].GetProperty("builder").GetProperty("timeout_seconds").GetInt32(), Is.EqualTo(Autopack.Domain.Plans.BuilderPlan.DefaultTimeoutSeconds), "the default it runs under");
+            Assert.That(phases[2].TryGetProperty("builder", out var none) ? none.ValueKind : System.Text.Json.JsonValueKind.Null, Is.EqualTo(System.Text.Json.JsonValueKind.Null), "the built-in builder");
+            Assert.That(phases[2].TryGetProperty("models", out var noModels) ? noModels.ValueKind : System.Text.Json.JsonValueKind.Null, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
+        });
+    }
+
+    [Test]
     public async Task PostRuns_DuplicateRunId_Returns409NamingRunIdAndWritesNothing()
     {
         var plan = """{"run_id": "dup-1", "goal": "g", "tiers": [{"name": "t", "phases": [{"phase_name": "p"}]}]}""";

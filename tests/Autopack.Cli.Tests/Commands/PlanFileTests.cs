@@ -42,6 +42,26 @@ public sealed class PlanFileTests
     }
 
     [Test]
+    public async Task Create_ExternalBuilderOnOfflineProvider_OneLineNamingTheBuilder()
+    {
+        var path = cli.WriteFile("offline-builder.json", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "p", "builder": { "command": "aider" } } ] } ] }""");
+
+        var result = await CreateAsync(path);
+
+        Assert.That(result.ErrorLines[0], Does.StartWith("error: invalid plan: tiers[0].phases[0].builder: an external builder needs the phase's provider to be openai or anthropic"));
+    }
+
+    [Test]
+    public async Task Create_BlankModelName_OneLineNamingTheModel()
+    {
+        var path = cli.WriteFile("blank-model.json", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "p", "models": ["small", " "] } ] } ] }""");
+
+        var result = await CreateAsync(path);
+
+        Assert.That(result.ErrorLines[0], Is.EqualTo("error: invalid plan: tiers[0].phases[0].models[1]: must not be empty"));
+    }
+
+    [Test]
     public async Task Create_TenMegabyteGoal_RefusedWithThePlanSizeLimit()
     {
         var path = cli.WriteFile("big.json", Plan(new string('g', 10_000_000)));

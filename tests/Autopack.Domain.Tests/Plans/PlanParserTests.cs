@@ -76,6 +76,25 @@ public class PlanParserTests
         yield return Case("OfflineEditOldWithoutNew", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "old": "o" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0]");
         yield return Case("OfflineEditEmptyOld", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "old": "", "new": "n" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0].old");
         yield return Case("OfflineEditUnknownField", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "offline_edits": [ { "path": "x", "content": "c", "mode": "755" } ] } ] } ] }""", "tiers[0].phases[0].offline_edits[0].mode");
+        yield return Case("BuilderAsString", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": "aider" } ] } ] }""", "tiers[0].phases[0].builder");
+        yield return Case("BuilderWithoutCommand", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a" }, { "phase_name": "b", "provider": "openai", "builder": { "timeout_seconds": 60 } } ] } ] }""", "tiers[0].phases[1].builder.command");
+        yield return Case("BuilderNullCommand", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": null } } ] } ] }""", "tiers[0].phases[0].builder.command");
+        yield return Case("BuilderBlankCommand", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": " " } } ] } ] }""", "tiers[0].phases[0].builder.command");
+        yield return Case("BuilderCommandAsArray", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": ["aider"] } } ] } ] }""", "tiers[0].phases[0].builder.command");
+        yield return Case("BuilderCommandWithNul", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": "aider\u0000" } } ] } ] }""", "tiers[0].phases[0].builder.command");
+        yield return Case("BuilderUnknownField", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": "aider", "cmd": "x" } } ] } ] }""", "tiers[0].phases[0].builder.cmd");
+        yield return Case("BuilderTimeoutZero", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": "aider", "timeout_seconds": 0 } } ] } ] }""", "tiers[0].phases[0].builder.timeout_seconds");
+        yield return Case("BuilderTimeoutPastADay", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": "aider", "timeout_seconds": 86401 } } ] } ] }""", "tiers[0].phases[0].builder.timeout_seconds");
+        yield return Case("BuilderTimeoutAsString", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai", "builder": { "command": "aider", "timeout_seconds": "60" } } ] } ] }""", "tiers[0].phases[0].builder.timeout_seconds");
+        yield return Case("BuilderOnDefaultOfflineProvider", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "builder": { "command": "aider" } } ] } ] }""", "tiers[0].phases[0].builder");
+        yield return Case("BuilderOnOfflineProvider", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "provider": "openai" } ] }, { "name": "u", "phases": [ { "phase_name": "b", "provider": "offline", "builder": { "command": "aider" } } ] } ] }""", "tiers[1].phases[0].builder");
+        yield return Case("ModelsEmpty", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": [] } ] } ] }""", "tiers[0].phases[0].models");
+        yield return Case("ModelsAsString", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": "gpt-4o" } ] } ] }""", "tiers[0].phases[0].models");
+        yield return Case("ModelNull", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": ["small", null] } ] } ] }""", "tiers[0].phases[0].models[1]");
+        yield return Case("ModelBlank", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": [""] } ] } ] }""", "tiers[0].phases[0].models[0]");
+        yield return Case("ModelAsNumber", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": ["small", 4] } ] } ] }""", "tiers[0].phases[0].models[1]");
+        yield return Case("ModelWithNewline", """{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": ["small\nlarge"] } ] } ] }""", "tiers[0].phases[0].models[0]");
+        yield return Case("ModelsTooMany", $$"""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "models": [{{string.Join(", ", Enumerable.Repeat("\"m\"", 21))}}] } ] } ] }""", "tiers[0].phases[0].models");
     }
 
     [TestCaseSource(nameof(MalformedPlans))]
@@ -139,6 +158,55 @@ public class PlanParserTests
     }
 
     [Test]
+    public void Parse_BuilderAndModels_Read()
+    {
+        var plan = PlanParser.Parse("""
+            { "goal": "g", "tiers": [ { "name": "t", "phases": [
+              { "phase_name": "a", "provider": "openai", "builder": { "command": "aider --message-file \"$AUTOPACK_PROMPT_FILE\"", "timeout_seconds": 900 },
+                "models": ["gpt-small", "gpt-large"] },
+              { "phase_name": "b", "provider": "anthropic", "builder": { "command": "claude -p hi" } },
+              { "phase_name": "c", "models": ["only"] } ] } ] }
+            """);
+        var phases = plan.AllPhases().ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(phases[0].Builder, Is.EqualTo(new BuilderPlan("aider --message-file \"$AUTOPACK_PROMPT_FILE\"", 900)));
+            Assert.That(phases[0].Models, Is.EqualTo(new[] { "gpt-small", "gpt-large" }));
+            Assert.That(phases[1].Builder, Is.EqualTo(new BuilderPlan("claude -p hi")), "no timeout given: the default applies when the phase runs");
+            Assert.That(phases[1].Models, Is.Null);
+            Assert.That(phases[2].Builder, Is.Null, "the built-in builder; models apply to it too, on any provider");
+            Assert.That(phases[2].Models, Is.EqualTo(new[] { "only" }));
+        });
+    }
+
+    [Test]
+    public void Parse_ExternalBuilderOnOffline_RefusedSayingWhy()
+    {
+        var ex = Assert.Throws<PlanValidationException>(() => PlanParser.Parse("""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "a", "builder": { "command": "aider" } } ] } ] }"""));
+
+        Assert.That(ex!.Message, Is.EqualTo(
+            "tiers[0].phases[0].builder: an external builder needs the phase's provider to be openai or anthropic: it calls the model " +
+            "through Autopack's metered endpoint, and the offline provider (the default) has no HTTP API to relay"));
+    }
+
+    [TestCase(1, "small")]
+    [TestCase(2, "medium")]
+    [TestCase(3, "large")]
+    [TestCase(4, "large")]
+    [TestCase(20, "large")]
+    public void ModelFor_Attempt_NthModelThenTheLast(int attempt, string expected) =>
+        Assert.That(PhasePlan.ModelFor(["small", "medium", "large"], attempt), Is.EqualTo(expected));
+
+    [Test]
+    public void ModelFor_NoModels_NullForTheProvidersOwn() =>
+        Assert.Multiple(() =>
+        {
+            Assert.That(PhasePlan.ModelFor(null, 1), Is.Null);
+            Assert.That(PhasePlan.ModelFor([], 2), Is.Null);
+        });
+
+    [Test]
     public void Parse_MinimalPlan_AppliesDefaults()
     {
         var plan = PlanParser.Parse("""{ "goal": "g", "tiers": [ { "name": "t", "phases": [ { "phase_name": "build" } ] } ] }""");
@@ -159,6 +227,8 @@ public class PlanParserTests
             Assert.That(phase.Scope, Is.Null, "the whole worktree");
             Assert.That(phase.MaxTurns, Is.EqualTo(PhasePlan.DefaultMaxTurns));
             Assert.That(phase.OfflineEdits, Is.Empty);
+            Assert.That(phase.Builder, Is.Null, "the built-in builder");
+            Assert.That(phase.Models, Is.Null, "the provider's configured model");
         });
     }
 

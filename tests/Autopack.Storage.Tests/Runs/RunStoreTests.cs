@@ -229,6 +229,41 @@ public class RunStoreTests
     }
 
     [Test]
+    public async Task CreateAsync_ExternalBuilderAndModels_StoredAsSubmittedAndReadBack()
+    {
+        await store.CreateAsync(
+            new PlanBuilder("xb")
+                .Phase("xb-agent", provider: "openai", builder: new BuilderPlan("aider --message-file \"$AUTOPACK_PROMPT_FILE\"", 900), models: ["gpt-small", "gpt-large"])
+                .Phase("xb-default-timeout", provider: "anthropic", builder: new BuilderPlan("claude -p hi"))
+                .Phase("xb-built-in", models: ["only"])
+                .Phase("xb-plain")
+                .Build(),
+            TestDatabase.DefaultCaps);
+
+        var rows = Sql.Rows(db.Database, "SELECT phase_id, builder_command, builder_timeout_seconds, models FROM phases WHERE run_id = 'xb' ORDER BY position");
+        var phases = (await store.GetAsync("xb")).Phases.ToDictionary(p => p.PhaseId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(rows, Is.EqualTo(new[]
+            {
+                new object?[] { "xb-agent", "aider --message-file \"$AUTOPACK_PROMPT_FILE\"", 900L, """["gpt-small","gpt-large"]""" },
+                new object?[] { "xb-default-timeout", "claude -p hi", null, null },
+                new object?[] { "xb-built-in", null, null, """["only"]""" },
+                new object?[] { "xb-plain", null, null, null },
+            }), "the plan's shape, readable with sqlite3");
+            Assert.That(phases["xb-agent"].Builder(), Is.EqualTo(new BuilderPlan("aider --message-file \"$AUTOPACK_PROMPT_FILE\"", 900)));
+            Assert.That(phases["xb-agent"].Models(), Is.EqualTo(new[] { "gpt-small", "gpt-large" }));
+            Assert.That(new[] { 1, 2, 3 }.Select(phases["xb-agent"].ModelFor), Is.EqualTo(new[] { "gpt-small", "gpt-large", "gpt-large" }));
+            Assert.That(phases["xb-default-timeout"].Builder(), Is.EqualTo(new BuilderPlan("claude -p hi")));
+            Assert.That(phases["xb-built-in"].Builder(), Is.Null);
+            Assert.That(phases["xb-built-in"].ModelFor(2), Is.EqualTo("only"));
+            Assert.That(phases["xb-plain"].Models(), Is.Null);
+            Assert.That(phases["xb-plain"].ModelFor(1), Is.Null, "the provider's configured model");
+            Assert.That((await store.FindPhaseAsync("xb-agent"))!.Builder(), Is.EqualTo(new BuilderPlan("aider --message-file \"$AUTOPACK_PROMPT_FILE\"", 900)));
+        });
+    }
+
+    [Test]
     public void GetAsync_UnknownRun_ThrowsNotFound()
     {
         var ex = Assert.ThrowsAsync<NotFoundException>(() => store.GetAsync("no-such-run"));

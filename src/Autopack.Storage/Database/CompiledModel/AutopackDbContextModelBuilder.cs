@@ -11,7 +11,7 @@ namespace Autopack.Storage.Database.CompiledModel
     public partial class AutopackDbContextModel
     {
         private AutopackDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("453b52f9-4055-4fb0-898d-6b7a100de4e8"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("c31753cb-cf2e-4715-90b7-e383b0f6c1ea"), entityTypeCount: 8)
         {
         }
 

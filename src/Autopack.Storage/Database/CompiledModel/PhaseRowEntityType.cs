@@ -22,7 +22,7 @@ namespace Autopack.Storage.Database.CompiledModel
                 "Autopack.Storage.Entities.PhaseRow",
                 typeof(PhaseRow),
                 baseEntityType,
-                propertyCount: 24,
+                propertyCount: 27,
                 navigationCount: 1,
                 foreignKeyCount: 2,
                 unnamedIndexCount: 2,
@@ -43,6 +43,22 @@ namespace Autopack.Storage.Database.CompiledModel
                 fieldInfo: typeof(PhaseRow).GetField("<Attempts>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: 0);
             attempts.AddAnnotation("Relational:ColumnName", "attempts");
+
+            var builderCommand = runtimeEntityType.AddProperty(
+                "BuilderCommand",
+                typeof(string),
+                propertyInfo: typeof(PhaseRow).GetProperty("BuilderCommand", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(PhaseRow).GetField("<BuilderCommand>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            builderCommand.AddAnnotation("Relational:ColumnName", "builder_command");
+
+            var builderTimeoutSeconds = runtimeEntityType.AddProperty(
+                "BuilderTimeoutSeconds",
+                typeof(int?),
+                propertyInfo: typeof(PhaseRow).GetProperty("BuilderTimeoutSeconds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(PhaseRow).GetField("<BuilderTimeoutSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            builderTimeoutSeconds.AddAnnotation("Relational:ColumnName", "builder_timeout_seconds");
 
             var category = runtimeEntityType.AddProperty(
                 "Category",
@@ -116,6 +132,14 @@ namespace Autopack.Storage.Database.CompiledModel
                 fieldInfo: typeof(PhaseRow).GetField("<MaxTurns>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: 0);
             maxTurns.AddAnnotation("Relational:ColumnName", "max_turns");
+
+            var models = runtimeEntityType.AddProperty(
+                "Models",
+                typeof(string),
+                propertyInfo: typeof(PhaseRow).GetProperty("Models", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(PhaseRow).GetField("<Models>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            models.AddAnnotation("Relational:ColumnName", "models");
 
             var offlineEdits = runtimeEntityType.AddProperty(
                 "OfflineEdits",
