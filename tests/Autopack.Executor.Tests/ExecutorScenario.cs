@@ -1,5 +1,6 @@
 using Autopack.Domain.Budgets;
 using Autopack.Executor.Hosting;
+using Autopack.Executor.Tests.Support;
 using Autopack.Llm;
 using Autopack.Storage;
 using Autopack.Testing;
@@ -23,6 +24,15 @@ internal sealed class ExecutorScenario : IDisposable
         Budget = new BudgetSettings { MaxOutputTokens = 512, MinOutputTokens = 16 },
         Llm = new LlmSettings { OfflineLatencyMs = offlineLatencyMs },
         HeartbeatSeconds = 1,
+    };
+
+    /// <summary>
+    /// <see cref="Settings"/> with the <c>openai</c> provider on a loopback stand-in: what an external builder's metered
+    /// endpoint relays to, and what a phase on <c>openai</c> calls.
+    /// </summary>
+    public ExecutorSettings SettingsOn(ProviderStandIn standIn) => Settings() with
+    {
+        Llm = new LlmSettings { OpenAiBaseUrl = standIn.BaseUrl + "/v1", OpenAiApiKey = "sk-test-openai", OpenAiModel = "gpt-configured" },
     };
 
     /// <summary>The environment for a real `autopack execute` process on this scenario.</summary>

@@ -111,6 +111,20 @@ public static class RunsCommands
                     await o.WriteLineAsync(
                         $"  {phase.PhaseId,-32} {phase.Status.ToName(),-16} attempts {phase.Attempts}/{phase.MaxAttempts}  cap {phase.TokenCap}  {phase.PhaseName}"
                         + (phase.FailureReason is null ? string.Empty : $"  ({phase.FailureReason})")).ConfigureAwait(false);
+                    if (phase.Builder() is { } builder)
+                    {
+                        await o.WriteLineAsync($"    builder: {builder.Command}  (timeout {builder.TimeoutSeconds ?? BuilderPlan.DefaultTimeoutSeconds} s)").ConfigureAwait(false);
+                    }
+
+                    if (phase.Models() is { Count: > 0 } models)
+                    {
+                        await o.WriteLineAsync($"    models:  {string.Join(", ", models)}  (attempt N uses the Nth, later attempts the last)").ConfigureAwait(false);
+                    }
+
+                    if (phase.Scope() is { Count: > 0 } scope)
+                    {
+                        await o.WriteLineAsync($"    scope:   {string.Join(", ", scope)}").ConfigureAwait(false);
+                    }
                 }
             }
 

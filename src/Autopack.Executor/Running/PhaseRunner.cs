@@ -10,6 +10,7 @@ using Autopack.Storage.Leases;
 using Autopack.Storage.Runs;
 using Autopack.Storage.Runtime;
 using Autopack.Workspace.Git;
+using Autopack.Workspace.Tools;
 using Microsoft.Extensions.Logging;
 
 namespace Autopack.Executor.Running;
@@ -93,7 +94,7 @@ public sealed class PhaseRunner(
 
                 // The attempt's token reaches an external agent's whole process tree: stop, abort and timeout kill it at once.
                 var built = phase.Builder() is { } external
-                    ? await agent.RunAsync(assignment, external, attempt.Token).ConfigureAwait(false)
+                    ? await ScopedAsync(await agent.RunAsync(assignment, external, attempt.Token).ConfigureAwait(false), assignment, worktree, start, attempt.Token).ConfigureAwait(false)
                     : await builder.RunAsync(assignment, attempt.Token).ConfigureAwait(false);
                 var diff = await worktree.DiffAsync(start, attempt.Token).ConfigureAwait(false);
                 await File.WriteAllTextAsync(files.DiffPath, diff, CancellationToken.None).ConfigureAwait(false);
@@ -216,6 +217,29 @@ public sealed class PhaseRunner(
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// An external agent writes with its own tools, so the phase's scope is checked on what it changed once it ends:
+    /// a change outside the scope's globs fails the attempt (its changes are reset like any failed attempt's), naming
+    /// the paths, as the built-in builder's tools refuse such a write.
+    /// </summary>
+    private static async Task<BuilderOutcome> ScopedAsync(BuilderOutcome built, BuilderAssignment assignment, RunWorktree worktree, string start, CancellationToken ct)
+    {
+        if (!built.Finished || assignment.Scope is not { Count: > 0 } scope)
+        {
+            return built;
+        }
+
+        var guard = new PathGuard(worktree.Path, scope);
+        var outside = guard.OutsideScope(await worktree.ChangedPathsAsync(start, ct).ConfigureAwait(false));
+        if (outside.Count == 0)
+        {
+            return built;
+        }
+
+        var named = string.Join(", ", outside.Take(10)) + (outside.Count > 10 ? $" and {outside.Count - 10} more" : "");
+        return built with { Finished = false, Problem = $"the external builder changed files outside the phase's scope ({guard.ScopeText}): {named}" };
     }
 
     /// <summary>Every state write of a phase goes through here: once the lease is lost, nothing more is written.</summary>

@@ -84,6 +84,18 @@ public sealed partial class RunWorktree
             Path, ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv", fromCommit, "--"], ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The paths the working tree (new files included, ignored ones not) and any commits since changed against
+    /// <paramref name="fromCommit"/>: added, modified and deleted, a rename as both its paths.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ChangedPathsAsync(string fromCommit, CancellationToken ct)
+    {
+        await StageAllAsync(ct).ConfigureAwait(false);
+        var names = await _git.RunCheckedAsync(
+            Path, ["diff", "--cached", "--name-only", "--no-renames", "-z", fromCommit, "--"], ct).ConfigureAwait(false);
+        return names.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     /// <summary>The <c>--stat</c> summary of <see cref="DiffAsync"/>.</summary>
     public async Task<string> DiffStatAsync(string fromCommit, CancellationToken ct)
     {

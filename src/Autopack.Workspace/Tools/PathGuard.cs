@@ -37,6 +37,20 @@ public sealed class PathGuard
         return relative == "." ? "" : relative;
     }
 
+    /// <summary>
+    /// Of <paramref name="relativePaths"/> (worktree-relative, '/'-separated, as git lists them), those the phase's scope
+    /// does not allow writing, in their order; none when the phase has no scope. For builders that write with their own
+    /// tools (an external agent), checked on what they changed once they end.
+    /// </summary>
+    public IReadOnlyList<string> OutsideScope(IEnumerable<string> relativePaths)
+    {
+        ArgumentNullException.ThrowIfNull(relativePaths);
+        return _scope is null ? [] : relativePaths.Where(path => !_scope.Match(path).HasMatches).ToList();
+    }
+
+    /// <summary>The scope's globs as the refusals name them (empty when the phase has none).</summary>
+    public string ScopeText => _scopeText;
+
     public bool TryResolve(string path, PathAccess access, out string fullPath, out string error)
     {
         fullPath = "";

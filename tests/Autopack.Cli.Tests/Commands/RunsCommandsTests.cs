@@ -231,6 +231,31 @@ public class RunsCommandsTests
     }
 
     [Test]
+    public async Task Show_PhaseWithAnAgentModelsAndScope_PrintsThemUnderThePhase()
+    {
+        var plan = cli.WriteFile("agent.json", """
+            { "run_id": "agent-1", "goal": "g", "tiers": [ { "name": "t", "phases": [
+              { "phase_id": "agent-1-a", "phase_name": "a", "provider": "openai", "builder": { "command": "aider --yes-always", "timeout_seconds": 900 },
+                "models": ["small", "large"], "scope": ["src/**"] },
+              { "phase_id": "agent-1-b", "phase_name": "b" } ] } ] }
+            """);
+        await cli.RunOkAsync("db", "migrate");
+        await cli.RunOkAsync("runs", "create", "--file", plan);
+
+        var lines = (await cli.RunOkAsync("runs", "show", "agent-1")).OutputLines;
+
+        var a = Array.FindIndex(lines, l => l.StartsWith("agent-1-a", StringComparison.Ordinal));
+        var b = Array.FindIndex(lines, l => l.StartsWith("agent-1-b", StringComparison.Ordinal));
+        Assert.That(lines[(a + 1)..b], Is.EqualTo(new[]
+        {
+            "builder: aider --yes-always  (timeout 900 s)",
+            "models:  small, large  (attempt N uses the Nth, later attempts the last)",
+            "scope:   src/**",
+        }));
+        Assert.That(lines[(b + 1)..], Has.None.StartsWith("builder:").And.None.StartsWith("models:"), "a built-in builder's phase shows neither");
+    }
+
+    [Test]
     public async Task Usage_RunWithCalls_TotalsAgainstCapsByPhaseProviderAndModel()
     {
         await CreateDemoAsync();

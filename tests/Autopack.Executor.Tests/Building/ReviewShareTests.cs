@@ -34,10 +34,7 @@ public sealed class ReviewShareTests
             .Phase("share-1-a", cap: cap, provider: "openai", maxAttempts: 1, builder: new BuilderPlan(StandInAgent.Command(evidence.Path, workLines: 100)))
             .Build());
 
-        var outcome = await s.ExecuteInProcessAsync(runId, settings: s.Settings() with
-        {
-            Llm = new LlmSettings { OpenAiBaseUrl = standIn.BaseUrl + "/v1", OpenAiApiKey = "sk-test-openai" },
-        });
+        var outcome = await s.ExecuteInProcessAsync(runId, settings: s.SettingsOn(standIn));
 
         Assert.Multiple(() =>
         {

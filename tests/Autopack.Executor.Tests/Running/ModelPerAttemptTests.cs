@@ -27,7 +27,7 @@ public sealed class ModelPerAttemptTests
             .Phase("models-in-b", provider: "openai")
             .Build());
 
-        var outcome = await s.ExecuteInProcessAsync(runId, settings: Settings(s, standIn));
+        var outcome = await s.ExecuteInProcessAsync(runId, settings: s.SettingsOn(standIn));
 
         Assert.That(outcome.ExitCode, Is.Zero, outcome.Message);
         Assert.Multiple(() =>
@@ -72,7 +72,7 @@ public sealed class ModelPerAttemptTests
                 builder: new BuilderPlan(StandInAgent.Command(evidence.Path, maxCalls: 2)))
             .Build());
 
-        var outcome = await s.ExecuteInProcessAsync(runId, settings: Settings(s, standIn));
+        var outcome = await s.ExecuteInProcessAsync(runId, settings: s.SettingsOn(standIn));
 
         Assert.That(outcome.ExitCode, Is.Zero, outcome.Message);
         var environment = JsonNode.Parse(await File.ReadAllTextAsync(evidence.Combine("env.json")))!.AsObject();
@@ -94,11 +94,6 @@ public sealed class ModelPerAttemptTests
                 "the second attempt's prompt file carries the rejection");
         });
     }
-
-    private static ExecutorSettings Settings(ExecutorScenario s, ProviderStandIn standIn) => s.Settings() with
-    {
-        Llm = new LlmSettings { OpenAiBaseUrl = standIn.BaseUrl + "/v1", OpenAiApiKey = "sk-test-openai", OpenAiModel = "gpt-configured" },
-    };
 
     /// <summary>Role and model of a phase's usage rows, in the order they were written.</summary>
     private static List<string> Rows(ExecutorScenario s, string phaseId)
