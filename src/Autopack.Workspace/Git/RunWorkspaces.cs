@@ -124,7 +124,9 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
 
         var resolved = await _git.RunAsync(
             repositoryPath, ["rev-parse", "--verify", "--quiet", $"{name}^{{commit}}"], ct).ConfigureAwait(false);
-        if (resolved.Succeeded)
+        // Only a commit's id is a resolution: an exit code of 0 with nothing printed (seen once in CI, cause not found)
+        // must not make an empty base that every later git call would misread.
+        if (resolved.Succeeded && ObjectIdPattern().IsMatch(resolved.StandardOutput.Trim()))
         {
             return resolved.StandardOutput.Trim();
         }
@@ -234,4 +236,8 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex RunIdPattern();
+
+    /// <summary>A full object id: SHA-1 (40 hex digits) or SHA-256 (64).</summary>
+    [GeneratedRegex("^(?:[0-9a-f]{40}|[0-9a-f]{64})$")]
+    private static partial Regex ObjectIdPattern();
 }

@@ -118,7 +118,18 @@ public class RunWorkspacesValidateTests
 
     private static void AssertRefused(Func<Task<RepositoryCheck>> validate, string field, string messagePart)
     {
-        var exception = Assert.ThrowsAsync<WorkspaceException>(async () => await validate());
+        WorkspaceException? exception = null;
+        RepositoryCheck? accepted = null;
+        try
+        {
+            accepted = validate().GetAwaiter().GetResult();
+        }
+        catch (WorkspaceException refused)
+        {
+            exception = refused;
+        }
+
+        Assert.That(exception, Is.Not.Null, $"accepted as {accepted}");
         Assert.Multiple(() =>
         {
             Assert.That(exception!.Field, Is.EqualTo(field));
