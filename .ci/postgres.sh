@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL cluster for the tests (SPEC "Past one machine"): Debian's postgresql package (installed when
 # missing), initdb and pg_ctl run as the postgres user, a free port on 127.0.0.1 only, trust auth on loopback.
 #   source .ci/postgres.sh && postgres_start   -> exports AUTOPACK_TEST_POSTGRES (an Npgsql connection string)
+#   postgres_start durable                     -> the same with fsync and synchronous commit on (benchmarks: a
+#                                                 server as an operator runs it; the tests' cluster skips both)
 #   postgres_stop                              -> stops the cluster and deletes its folder
 # Used by run-tests.sh; nothing else is started or stopped, and the cluster is stopped by its own data folder.
 
@@ -44,6 +46,8 @@ postgres_free_port() {
 }
 
 postgres_start() {
+  local unsafe_writes="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${1:-}" = "durable" ] && unsafe_writes=""
   postgres_install
   local bin
   bin="$(postgres_bin)"
@@ -55,7 +59,7 @@ postgres_start() {
   for attempt in 1 2 3 4 5; do
     port="$(postgres_free_port)"
     if as_postgres "$bin/pg_ctl" -D "$AUTOPACK_PG_DIR/data" -l "$AUTOPACK_PG_DIR/server.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $AUTOPACK_PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $AUTOPACK_PG_DIR $unsafe_writes -c max_connections=300" \
         start >/dev/null; then
       export AUTOPACK_PG_DIR
       export AUTOPACK_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"

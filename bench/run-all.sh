@@ -15,7 +15,9 @@ for part in "${parts[@]}"; do
     ledger)    dotnet run -c Release --no-build --project bench/Autopack.Benchmarks -- --filter '*' --job short ;;
     processes) dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes ;;
     readpath)  dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes -- readpath ;;
-    claims)    dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes -- claims ;;
+    # SQLite, and PostgreSQL on a durable throwaway cluster (fsync on) started and stopped for this part alone.
+    claims)    ( source .ci/postgres.sh && postgres_start durable && trap postgres_stop EXIT \
+                   && dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes -- claims ) ;;
     startup)   dotnet run -c Release --no-build --project bench/Autopack.Bench.Startup ;;
     backup)    dotnet run -c Release --no-build --project bench/Autopack.Bench.Backup ;;
     dashboard) dotnet run -c Release --no-build --project bench/Autopack.Bench.Dashboard ;;

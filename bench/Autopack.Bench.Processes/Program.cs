@@ -45,11 +45,15 @@ if (sections.Contains("readpath"))
         rowsIndex >= 0 ? int.Parse(args[rowsIndex + 1], CultureInfo.InvariantCulture) : 1_000_000);
 }
 
-// Not part of the default run: `-- claims [--runs N]` (runs claimed per second through the workers' claim transaction).
+// Not part of the default run: `-- claims [--runs N] [--reservations N]` (runs claimed per second through the workers'
+// claim transaction and reserve + settle latency, on SQLite and, when AUTOPACK_TEST_POSTGRES is set, PostgreSQL).
 if (sections.Contains("claims"))
 {
     var runsIndex = Array.IndexOf(args, "--runs");
-    await QueueClaims.RunAsync(runsIndex >= 0 ? int.Parse(args[runsIndex + 1], CultureInfo.InvariantCulture) : 2000);
+    var reservationsIndex = Array.IndexOf(args, "--reservations");
+    await QueueClaims.RunAsync(
+        runsIndex >= 0 ? int.Parse(args[runsIndex + 1], CultureInfo.InvariantCulture) : 2000,
+        reservationsIndex >= 0 ? int.Parse(args[reservationsIndex + 1], CultureInfo.InvariantCulture) : 800);
 }
 
 static void Report(string name, IReadOnlyList<double> values)
