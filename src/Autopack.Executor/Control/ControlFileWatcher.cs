@@ -53,7 +53,7 @@ public sealed class ControlFileWatcher(
             {
                 break;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
             {
                 logger.LogWarning(ex, "control check failed; retrying");
                 await Task.Delay(PollInterval, time, stoppingToken).ConfigureAwait(false);

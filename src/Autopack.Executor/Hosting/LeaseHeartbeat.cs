@@ -84,7 +84,7 @@ public sealed class LeaseHeartbeat(
                 await PublishAsync(snapshot, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
         {
             logger.LogWarning(ex, "heartbeat failed; retrying at the next beat");
         }

@@ -69,7 +69,13 @@ public class WorkerTakeoverProcessTests
                 Has.Count.EqualTo(Runs).And.All.EqualTo("DONE_SUCCESS"),
                 string.Join("\n", s.Column(
                     "SELECT r.run_id || ': ' || coalesce(r.failure_reason, '') || ' / ' || p.status || ' ' || p.attempts || ' ' || coalesce(p.failure_reason, '') "
-                    + "FROM runs r JOIN phases p ON p.run_id = r.run_id WHERE r.status <> 'DONE_SUCCESS'")));
+                    + "FROM runs r JOIN phases p ON p.run_id = r.run_id WHERE r.status <> 'DONE_SUCCESS'"))
+                + "\nusage of those runs (role prompt+completion, in order):\n" + string.Join("\n", s.Column(
+                    "SELECT u.run_id || ' ' || u.role || ' ' || u.prompt_tokens || '+' || u.completion_tokens FROM llm_usage_events u "
+                    + "JOIN runs r ON r.run_id = u.run_id WHERE r.status <> 'DONE_SUCCESS' ORDER BY u.id"))
+                + "\ntheir takeovers and claims (victim runs: " + string.Join(", ", victimRuns) + "):\n" + string.Join("\n", s.Column(
+                    "SELECT e.run_id || ' ' || e.kind || ' ' || e.message FROM events e JOIN runs r ON r.run_id = e.run_id "
+                    + "WHERE r.status <> 'DONE_SUCCESS' AND (e.kind LIKE '%taken_over%' OR e.kind LIKE '%claim%') ORDER BY e.id")));
             Assert.That(s.Scalar("SELECT count(*) FROM phases WHERE status = 'COMPLETE' AND commit_sha IS NOT NULL"), Is.EqualTo(Runs), "each phase one commit");
             Assert.That((second.ExitCode, third.ExitCode), Is.EqualTo((0, 0)), second.Error + third.Error);
 
