@@ -9,16 +9,18 @@ namespace Autopack.Worker.Tests.Processes;
 /// <summary>
 /// The queue's controls against a real <c>autopack worker</c>: pause, resume with limit 1, drain (with an operator's
 /// stop meanwhile), and SIGTERM, which puts the run it paused back in the queue. Changes are made through
-/// <see cref="QueueControl"/>, the code the CLI and the API call; drain and status through the real CLI.
+/// <see cref="QueueControl"/>, the code the CLI and the API call; drain and status through the real CLI. On SQLite and
+/// on PostgreSQL, the test's SQL valid on both.
 /// </summary>
 public class QueueControlProcessTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
 
-    [Test]
-    public async Task Worker_PauseResumeLimitOneDrainAndSigterm_EachControlHolds()
+    [TestCase(WorkerScenario.Sqlite)]
+    [TestCase(WorkerScenario.Postgres)]
+    public async Task Worker_PauseResumeLimitOneDrainAndSigterm_EachControlHolds(string engine)
     {
-        using var s = new WorkerScenario();
+        using var s = new WorkerScenario(engine);
         var control = new QueueControl(s.Database, TimeProvider.System);
         string[] limited = ["lim-1", "lim-2"];
         foreach (var id in limited)
