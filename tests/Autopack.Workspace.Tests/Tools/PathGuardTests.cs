@@ -123,4 +123,30 @@ public class PathGuardTests
 
         Assert.That(new PathGuard(_root, null).TryResolve("loop-a/x", PathAccess.Read, out _, out _), Is.False);
     }
+
+    [Test]
+    public void OutsideScope_ChangedPathsAsGitListsThem_OnlyThoseNoGlobAllowsInTheirOrder()
+    {
+        var guard = new PathGuard(_root, ["src/", "docs/*.md", "./Makefile"]);
+
+        var outside = guard.OutsideScope(["src/app.py", "README.md", "src/deep/new.txt", "docs/guide.md", "docs/img/a.png", "Makefile", "tests/t.py"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outside, Is.EqualTo(new[] { "README.md", "docs/img/a.png", "tests/t.py" }));
+            Assert.That(guard.ScopeText, Is.EqualTo("src/**, docs/*.md, Makefile"));
+        });
+    }
+
+    [Test]
+    public void OutsideScope_PhaseWithoutScope_NothingIsOutside()
+    {
+        var guard = new PathGuard(_root, null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(guard.OutsideScope(["anything/at/all.txt", ".github/workflows/ci.yml"]), Is.Empty);
+            Assert.That(guard.ScopeText, Is.Empty);
+        });
+    }
 }
