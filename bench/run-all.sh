@@ -16,8 +16,9 @@ for part in "${parts[@]}"; do
     processes) dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes ;;
     readpath)  dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes -- readpath ;;
     # SQLite, and PostgreSQL on a durable throwaway cluster (fsync on) started and stopped for this part alone.
-    claims)    ( source .ci/postgres.sh && postgres_start durable && trap postgres_stop EXIT \
-                   && dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes -- claims ) ;;
+    # The trap is set first, so a start that fails half-way (initdb done, pg_ctl timed out) is cleaned up too.
+    claims)    ( source .ci/postgres.sh; trap postgres_stop EXIT; postgres_start durable
+                 dotnet run -c Release --no-build --project bench/Autopack.Bench.Processes -- claims ) ;;
     startup)   dotnet run -c Release --no-build --project bench/Autopack.Bench.Startup ;;
     backup)    dotnet run -c Release --no-build --project bench/Autopack.Bench.Backup ;;
     dashboard) dotnet run -c Release --no-build --project bench/Autopack.Bench.Dashboard ;;

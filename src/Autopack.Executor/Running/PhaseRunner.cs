@@ -238,9 +238,15 @@ public sealed class PhaseRunner(
             return built;
         }
 
-        var named = string.Join(", ", outside.Take(10)) + (outside.Count > 10 ? $" and {outside.Count - 10} more" : "");
+        // A path is named as git has it, its control characters escaped, so a name holding a newline stays on one line.
+        var named = string.Join(", ", outside.Take(10).Select(EscapeControls)) + (outside.Count > 10 ? $" and {outside.Count - 10} more" : "");
         return built with { Finished = false, Problem = $"the external builder changed files outside the phase's scope ({guard.ScopeText}): {named}" };
     }
+
+    private static string EscapeControls(string path) =>
+        path.Any(char.IsControl)
+            ? string.Concat(path.Select(c => char.IsControl(c) ? "\\x" + ((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture) : c.ToString()))
+            : path;
 
     /// <summary>Every state write of a phase goes through here: once the lease is lost, nothing more is written.</summary>
     private Task<PhaseRow> TransitionAsync(string phaseId, PhaseStatus to, string? reason = null, bool refundAttempt = false)

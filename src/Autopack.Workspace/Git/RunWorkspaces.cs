@@ -131,6 +131,13 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             return resolved.StandardOutput.Trim();
         }
 
+        if (resolved.Succeeded)
+        {
+            throw new WorkspaceException(
+                WorkspaceException.BaseField,
+                $"git rev-parse succeeded for '{name}' in {repositoryPath} but printed no commit id (output: '{resolved.StandardOutput.Trim()}'); try again, and report it if it repeats.");
+        }
+
         var anyRef = await _git.RunAsync(repositoryPath, ["for-each-ref", "--count=1", "--format=%(refname)"], ct).ConfigureAwait(false);
         var hasHead = await _git.RunAsync(repositoryPath, ["rev-parse", "--verify", "--quiet", "HEAD"], ct).ConfigureAwait(false);
         if (!hasHead.Succeeded && anyRef.Succeeded && anyRef.StandardOutput.Trim().Length == 0)

@@ -91,9 +91,20 @@ public sealed partial class RunWorktree
     public async Task<IReadOnlyList<string>> ChangedPathsAsync(string fromCommit, CancellationToken ct)
     {
         await StageAllAsync(ct).ConfigureAwait(false);
-        var names = await _git.RunCheckedAsync(
-            Path, ["diff", "--cached", "--name-only", "--no-renames", "-z", fromCommit, "--"], ct).ConfigureAwait(false);
-        return names.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var names = (await _git.RunCheckedAsync(
+            Path, ["diff", "--cached", "--name-only", "--no-renames", "-z", fromCommit, "--"], ct).ConfigureAwait(false))
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (names.Length > 0)
+        {
+            return names;
+        }
+
+        // An empty list lets everything through a scope check, so it is confirmed by exit code, not taken on trust:
+        // once in CI a git call exited 0 without its output (RunWorkspaces.ResolveBaseAsync).
+        var same = await _git.RunAsync(Path, ["diff", "--cached", "--quiet", fromCommit, "--"], ct).ConfigureAwait(false);
+        return same.Succeeded
+            ? names
+            : throw new GitException($"git listed no changed paths, yet the index differs from {fromCommit} (git diff --cached --quiet: exit {same.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "timed out"})");
     }
 
     /// <summary>The <c>--stat</c> summary of <see cref="DiffAsync"/>.</summary>

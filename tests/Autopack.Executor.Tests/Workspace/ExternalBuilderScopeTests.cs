@@ -20,7 +20,10 @@ public sealed class ExternalBuilderScopeTests
         var repo = GitRepository.Create(Path.Combine(s.Db.FolderPath, "repo"), new Dictionary<string, string> { ["src/app.txt"] = "app\n", ["README.md"] = "readme\n" });
         var plan = new PlanBuilder("agent-scope-1")
             .Phase("agent-scope-1-a", provider: "openai", maxAttempts: 1, scope: ["src/**"],
-                builder: new BuilderPlan("echo v2 > src/app.txt && echo mine > notes.txt && git rm -q README.md"))
+                builder: new BuilderPlan(
+                    "echo v2 > src/app.txt && echo mine > notes.txt && git rm -q README.md"
+                    + " && echo kept > committed.txt && git add committed.txt && git -c user.name=agent -c user.email=agent@localhost commit -qm 'agent commit'"
+                    + " && printf x > \"$(printf 'two\\nlines.txt')\""))
             .Build();
         var runId = await s.Db.CreateRunAsync(plan, origin: new WorkspaceOrigin(repo.Path, repo.Head()));
 
@@ -33,6 +36,8 @@ public sealed class ExternalBuilderScopeTests
             Assert.That(outcome.ExitCode, Is.Not.Zero, "the run failed with its only phase");
             Assert.That(s.PhaseStatus("agent-scope-1-a"), Is.EqualTo("FAILED"));
             Assert.That(reason, Does.Contain("outside the phase's scope (src/**)").And.Contain("notes.txt").And.Contain("README.md"));
+            Assert.That(reason, Does.Contain("committed.txt"), "a file the agent committed itself is checked too");
+            Assert.That(reason, Does.Contain("two\\x0alines.txt"), "a name with a newline is named on one line");
             Assert.That(reason, Does.Not.Contain("src/app.txt"), "the change inside the scope is not named");
             Assert.That(repo.RevParse("autopack/agent-scope-1"), Is.EqualTo(repo.Head()), "no commit on the run branch");
             Assert.That(GitRepository.Run(worktree, "status", "--porcelain", "--untracked-files=all"), Is.Empty, "the attempt's changes were reset");

@@ -174,4 +174,22 @@ public class RunWorktreeTests
     [Test]
     public async Task DiffAsync_NoChange_Empty() =>
         Assert.That(await _worktree.DiffAsync(_base, CancellationToken.None), Is.Empty);
+
+    [Test]
+    public async Task ChangedPathsAsync_UnusualNamesARenameAndADeletion_EachPathAsIsIgnoredOnesLeftOut()
+    {
+        Write("with space/ünïcode.txt", "new\n");
+        Write("line\nbreak.txt", "new\n");
+        Write("bin/ignored.txt", "never listed");
+        Directory.CreateDirectory(InWorktree("moved"));
+        File.Move(InWorktree("README.md"), InWorktree("moved/README.md"));
+
+        var changed = await _worktree.ChangedPathsAsync(_base, CancellationToken.None);
+
+        Assert.That(changed, Is.EquivalentTo(new[] { "README.md", "moved/README.md", "with space/ünïcode.txt", "line\nbreak.txt" }));
+    }
+
+    [Test]
+    public async Task ChangedPathsAsync_NoChange_EmptyAfterGitConfirmsIt() =>
+        Assert.That(await _worktree.ChangedPathsAsync(_base, CancellationToken.None), Is.Empty);
 }
