@@ -126,16 +126,17 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
             repositoryPath, ["rev-parse", "--verify", "--quiet", $"{name}^{{commit}}"], ct).ConfigureAwait(false);
         // Only a commit's id is a resolution: an exit code of 0 with nothing printed (seen once in CI, cause not found)
         // must not make an empty base that every later git call would misread.
-        if (resolved.Succeeded && ObjectIdPattern().IsMatch(resolved.StandardOutput.Trim()))
+        var id = resolved.StandardOutput.Trim();
+        if (resolved.Succeeded && GitObjectId.IsFull(id))
         {
-            return resolved.StandardOutput.Trim();
+            return id;
         }
 
         if (resolved.Succeeded)
         {
             throw new WorkspaceException(
                 WorkspaceException.BaseField,
-                $"git rev-parse succeeded for '{name}' in {repositoryPath} but printed no commit id (output: '{resolved.StandardOutput.Trim()}'); try again, and report it if it repeats.");
+                $"git rev-parse succeeded for '{name}' in {repositoryPath} but printed no commit id (output: '{id}'); try again, and report it if it repeats.");
         }
 
         var anyRef = await _git.RunAsync(repositoryPath, ["for-each-ref", "--count=1", "--format=%(refname)"], ct).ConfigureAwait(false);
@@ -243,8 +244,4 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex RunIdPattern();
-
-    /// <summary>A full object id: SHA-1 (40 hex digits) or SHA-256 (64).</summary>
-    [GeneratedRegex("^(?:[0-9a-f]{40}|[0-9a-f]{64})$")]
-    private static partial Regex ObjectIdPattern();
 }

@@ -72,7 +72,7 @@ public sealed partial class RunWorktree
         await AttachHeadAsync(ct).ConfigureAwait(false);
         await _git.RunCheckedAsync(Path, ["reset", "--hard", "--quiet", $"{commit}^{{commit}}", "--"], ct).ConfigureAwait(false);
         await CleanAsync(ct).ConfigureAwait(false);
-        _knownTip = FullShaPattern().IsMatch(commit) ? commit : null;
+        _knownTip = GitObjectId.IsFull(commit) ? commit : null;
     }
 
     /// <summary>The unified diff of the working tree (new files included, ignored ones not) against
@@ -240,7 +240,4 @@ public sealed partial class RunWorktree
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]*$")]
     private static partial Regex TrailerKeyPattern();
-
-    [GeneratedRegex("^[0-9a-f]{40}$")]
-    private static partial Regex FullShaPattern();
 }

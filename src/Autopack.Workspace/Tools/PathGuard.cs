@@ -11,7 +11,6 @@ namespace Autopack.Workspace.Tools;
 public sealed class PathGuard
 {
     private readonly Matcher? _scope;
-    private readonly string _scopeText;
 
     public PathGuard(string root, IReadOnlyList<string>? scope)
     {
@@ -24,7 +23,7 @@ public sealed class PathGuard
             _scope.AddIncludePatterns(patterns);
         }
 
-        _scopeText = string.Join(", ", patterns);
+        ScopeText = string.Join(", ", patterns);
     }
 
     /// <summary>The worktree's real path.</summary>
@@ -45,11 +44,11 @@ public sealed class PathGuard
     public IReadOnlyList<string> OutsideScope(IEnumerable<string> relativePaths)
     {
         ArgumentNullException.ThrowIfNull(relativePaths);
-        return _scope is null ? [] : relativePaths.Where(path => !_scope.Match(path).HasMatches).ToList();
+        return relativePaths.Where(IsOutsideScope).ToList();
     }
 
     /// <summary>The scope's globs as the refusals name them (empty when the phase has none).</summary>
-    public string ScopeText => _scopeText;
+    public string ScopeText { get; }
 
     public bool TryResolve(string path, PathAccess access, out string fullPath, out string error)
     {
@@ -68,9 +67,9 @@ public sealed class PathGuard
                 return false;
             }
 
-            if (_scope is not null && !_scope.Match(relative).HasMatches)
+            if (IsOutsideScope(relative))
             {
-                error = $"'{relative}' is outside the phase's scope ({_scopeText}); writes are allowed only there (reads anywhere)";
+                error = $"'{relative}' is outside the phase's scope ({ScopeText}); writes are allowed only there (reads anywhere)";
                 return false;
             }
         }
@@ -138,6 +137,8 @@ public sealed class PathGuard
         place == Root || place.StartsWith(Root.EndsWith('/') ? Root : Root + "/", StringComparison.Ordinal);
 
     private static bool IsGitName(string segment) => segment.Equals(".git", StringComparison.OrdinalIgnoreCase);
+
+    private bool IsOutsideScope(string relative) => _scope is not null && !_scope.Match(relative).HasMatches;
 
     private static string NormaliseGlob(string pattern)
     {
