@@ -11,46 +11,60 @@ namespace Autopack.Storage.Budgets;
 /// triggers in <c>budget_totals</c>). Each operation is one write transaction that first locks the run (SQLite: the
 /// IMMEDIATE transaction's write lock; PostgreSQL: the run's row <c>FOR UPDATE</c>), so concurrent reservations of a run,
 /// from any number of executors on any number of hosts, are served one at a time and the check and the write can
-/// never interleave (ADR-004, ADR-039).
+/// never interleave (ADR-004, ADR-039). The statements run on kept connections with their commands prepared once, and
+/// on SQLite their commits leave the WAL's checkpoint to a background task (<see cref="PreparedSessions"/>, ADR-042).
 /// </summary>
-public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, LeaseFence? fence = null)
+public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, LeaseFence? fence = null) : IDisposable
 {
+    // Kept sessions: one per concurrent caller, up to four (an executor makes one call at a time; its metered endpoint more).
+    private readonly PreparedSessions sessions = new(database, keep: 4);
+
+    /// <summary>How many background checkpoints the ledger's commits have started (for tests and benchmarks).</summary>
+    public int Checkpoints => sessions.Checkpoints;
+
     /// <summary>Reads both ledgers of a phase and its run (caps, used, reserved).</summary>
-    public async Task<(BudgetLedger Phase, BudgetLedger Run)> ReadAsync(string runId, string phaseId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadLedgersAsync(connection, null, runId, phaseId, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<(BudgetLedger Phase, BudgetLedger Run)> ReadAsync(string runId, string phaseId, CancellationToken cancellationToken = default) =>
+        sessions.RunAsync(session => ReadLedgersAsync(session, null, runId, phaseId, cancellationToken), cancellationToken);
 
     /// <summary>Reserves the worst case of a call against its phase and run, or refuses it.</summary>
-    public async Task<TokenReservation> ReserveAsync(
+    public Task<TokenReservation> ReserveAsync(
         string runId,
         string phaseId,
         long promptTokens,
         long maxOutputTokens,
         long minUsefulOutputTokens,
         string ownerId,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        sessions.RunAsync(session => ReserveAsync(session, runId, phaseId, promptTokens, maxOutputTokens, minUsefulOutputTokens, ownerId, cancellationToken), cancellationToken);
+
+    private async Task<TokenReservation> ReserveAsync(
+        PreparedSession session,
+        string runId,
+        string phaseId,
+        long promptTokens,
+        long maxOutputTokens,
+        long minUsefulOutputTokens,
+        string ownerId,
+        CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        fence?.EnsureHeld(database, connection, transaction, runId);
-        var (phase, run) = await ReadLedgersAsync(connection, transaction, runId, phaseId, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        fence?.EnsureHeld(database, session, transaction, runId);
+        var (phase, run) = await ReadLedgersAsync(session, transaction, runId, phaseId, cancellationToken).ConfigureAwait(false);
         var decision = TokenBudget.TryReserve(phase, run, promptTokens, maxOutputTokens, minUsefulOutputTokens);
         if (!decision.Granted)
         {
             // The 80% warning comes before any refusal: a budget refused by the minimum-output rule below 80% of
             // its cap (or before a settle crossed it) gets its warning now, once per scope.
             if (decision.LimitingScope is { } scope
-                && await WarnBeforeRefusalAsync(connection, transaction, runId, phaseId, scope, scope == BudgetScope.Phase ? phase : run, cancellationToken).ConfigureAwait(false))
+                && await WarnBeforeRefusalAsync(session.Connection, transaction, runId, phaseId, scope, scope == BudgetScope.Phase ? phase : run, cancellationToken).ConfigureAwait(false))
             {
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await session.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
             }
 
             return new TokenReservation(0, runId, phaseId, decision);
         }
 
-        var id = await connection.ScalarAsync(
+        var id = await session.ScalarAsync(
             transaction,
             "INSERT INTO token_reservations (run_id, phase_id, tokens, owner_id, created_at) VALUES (@r, @p, @t, @o, @c) RETURNING id",
             cancellationToken,
@@ -59,7 +73,7 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
             ("@t", decision.ReservedTokens),
             ("@o", ownerId),
             ("@c", DbTime.ToText(time.GetUtcNow()))).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         return new TokenReservation(id, runId, phaseId, decision);
     }
 
@@ -67,24 +81,28 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
     /// Replaces the reservation by the call's usage row (charged no more than reserved), and records 80% warnings
     /// and any overrun in <c>events</c>, all in one transaction.
     /// </summary>
-    public async Task<SettlementResult> SettleAsync(TokenReservation reservation, UsageRecord usage, CancellationToken cancellationToken = default)
+    public Task<SettlementResult> SettleAsync(TokenReservation reservation, UsageRecord usage, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentNullException.ThrowIfNull(usage);
+        return sessions.RunAsync(session => SettleAsync(session, reservation, usage, cancellationToken), cancellationToken);
+    }
+
+    private async Task<SettlementResult> SettleAsync(PreparedSession session, TokenReservation reservation, UsageRecord usage, CancellationToken cancellationToken)
+    {
         var charged = TokenBudget.Settle(reservation.Decision, usage.PromptTokens, usage.CompletionTokens);
         var now = time.GetUtcNow().UtcDateTime;
+        var connection = session.Connection;
+        await using var transaction = await session.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        fence?.EnsureHeld(database, session, transaction, reservation.RunId);
+        var (phaseBefore, runBefore) = await ReadLedgersAsync(session, transaction, reservation.RunId, reservation.PhaseId, cancellationToken).ConfigureAwait(false);
 
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        fence?.EnsureHeld(database, connection, transaction, reservation.RunId);
-        var (phaseBefore, runBefore) = await ReadLedgersAsync(connection, transaction, reservation.RunId, reservation.PhaseId, cancellationToken).ConfigureAwait(false);
-
-        if (await connection.ExecuteAsync(transaction, "DELETE FROM token_reservations WHERE id = @id", cancellationToken, ("@id", reservation.Id)).ConfigureAwait(false) != 1)
+        if (await session.ExecuteAsync(transaction, "DELETE FROM token_reservations WHERE id = @id", cancellationToken, ("@id", reservation.Id)).ConfigureAwait(false) != 1)
         {
             throw new InvalidOperationException($"reservation {reservation.Id} is no longer held; it was released before the call settled");
         }
 
-        var usageId = await connection.ScalarAsync(
+        var usageId = await session.ScalarAsync(
             transaction,
             "INSERT INTO llm_usage_events (run_id, phase_id, phase_name, provider, model, role, prompt_tokens, completion_tokens, estimated, created_at) " +
             "VALUES (@r, @p, @pn, @prov, @m, @role, @pt, @ct, @e, @c) RETURNING id",
@@ -121,7 +139,7 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
                 $"{charged.OverrunTokens} not charged (caps are hard)", now, cancellationToken).ConfigureAwait(false);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         return new SettlementResult(usageId, charged, phaseWarn, runWarn);
     }
 
@@ -134,8 +152,9 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
             return;
         }
 
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(null, "DELETE FROM token_reservations WHERE id = @id", cancellationToken, ("@id", reservation.Id)).ConfigureAwait(false);
+        await sessions.RunAsync(
+            session => session.ExecuteAsync(null, "DELETE FROM token_reservations WHERE id = @id", cancellationToken, ("@id", reservation.Id)),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drops reservations a dead executor left behind on a run (called by the executor that takes the lease over).</summary>
@@ -152,15 +171,15 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
     /// that include it.
     /// </summary>
     private async Task<(BudgetLedger Phase, BudgetLedger Run)> ReadLedgersAsync(
-        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string runId, string phaseId, CancellationToken cancellationToken)
+        PreparedSession session, System.Data.Common.DbTransaction? transaction, string runId, string phaseId, CancellationToken cancellationToken)
     {
         if (transaction is not null && database.ForUpdate.Length > 0)
         {
-            await connection.ScalarAsync(transaction, $"SELECT 1 FROM runs WHERE run_id = @r{database.ForUpdate}", cancellationToken, ("@r", runId)).ConfigureAwait(false);
+            await session.ScalarAsync(transaction, $"SELECT 1 FROM runs WHERE run_id = @r{database.ForUpdate}", cancellationToken, ("@r", runId)).ConfigureAwait(false);
         }
 
         // budget_totals is kept by triggers on llm_usage_events and token_reservations (migration 202611251750).
-        await using var command = connection.Command(
+        var command = session.Command(
             transaction,
             """
             SELECT
@@ -208,4 +227,7 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
             time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>Closes the kept connections (after a running checkpoint ends).</summary>
+    public void Dispose() => sessions.Dispose();
 }

@@ -55,6 +55,17 @@ public abstract class AutopackDatabase
     public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A connection its caller keeps open for a long time, its commands prepared (<see cref="PreparedSessions"/>). On
+    /// SQLite it is not from the pool (closing it closes it) and its commits checkpoint the WAL only past four times
+    /// SQLite's usual size: its keeper calls <see cref="CheckpointAsync"/> in the background instead, off the committing
+    /// caller's path. Elsewhere an ordinary connection.
+    /// </summary>
+    public virtual Task<DbConnection> OpenKeptConnectionAsync(CancellationToken cancellationToken = default) => OpenConnectionAsync(cancellationToken);
+
+    /// <summary>Copies the WAL's committed pages into the database file without waiting for readers or writers (SQLite); nothing elsewhere.</summary>
+    public virtual Task CheckpointAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>
     /// Begins a write transaction: on SQLite <c>BEGIN IMMEDIATE</c> (every other writer waits until it ends); on
     /// PostgreSQL READ COMMITTED, where the transaction's <see cref="ForUpdate"/> reads lock the rows it decides on.
     /// </summary>

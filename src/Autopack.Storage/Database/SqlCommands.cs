@@ -45,10 +45,12 @@ internal static class SqlCommands
     {
         await using (command.ConfigureAwait(false))
         {
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+            return ToLong(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         }
     }
+
+    /// <summary>A scalar's value as a long: 0 for no row or NULL.</summary>
+    public static long ToLong(object? value) => value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
 
     public static string? TextOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

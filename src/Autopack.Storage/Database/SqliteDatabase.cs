@@ -36,6 +36,8 @@ public sealed class SqliteDatabase : AutopackDatabase
 
     public string ConnectionString { get; }
 
+    private string KeptConnectionString => new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString();
+
     public override string Engine => "sqlite";
 
     public override string Location => FullPath;
@@ -62,6 +64,48 @@ public sealed class SqliteDatabase : AutopackDatabase
 
     public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
         await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The WAL's size in frames (pages) at which a kept connection's commit checkpoints it itself: four times SQLite's
+    /// default, since the keeper's background checkpoints copy most of the log before (ADR-042).
+    /// </summary>
+    public const int KeptConnectionCheckpointFrames = 4_000;
+
+    /// <summary>
+    /// A connection of its own (not pooled) with the same pragmas, whose commits leave the WAL's checkpoints to the
+    /// keeper's background <see cref="CheckpointAsync"/> until the log reaches <see cref="KeptConnectionCheckpointFrames"/>:
+    /// a commit that crosses SQLite's default mark of 1,000 pages copies the log into the file and fsyncs both before
+    /// it returns (half of the ledger's reserve + settle). A passive checkpoint in the background never waits, so under
+    /// writes that never pause the log is never wholly copied when a writer begins, the moment SQLite starts it over;
+    /// the commit at the mark then copies what is left (little) and the log starts over, so it stays bounded.
+    /// </summary>
+    public override async Task<DbConnection> OpenKeptConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(KeptConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            ApplyPragmas(connection);
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA wal_autocheckpoint={KeptConnectionCheckpointFrames};";
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary><c>PRAGMA wal_checkpoint(PASSIVE)</c> on a pooled connection: copies what no reader still needs, never waits.</summary>
+    public override async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {

@@ -25,9 +25,28 @@ public sealed record LeaseFence(string RunId, string OwnerId)
             return;
         }
 
-        using var check = connection.Command(
-            transaction, $"SELECT 1 FROM executor_leases WHERE run_id = @r AND owner_id = @o{database.ForShare}", ("@r", RunId), ("@o", OwnerId));
-        if (check.ExecuteScalar() is null)
+        using var check = connection.Command(transaction, CheckSql(database), ("@r", RunId), ("@o", OwnerId));
+        Verify(check.ExecuteScalar());
+    }
+
+    /// <summary>The same check as a kept statement of <paramref name="session"/> (the token ledger's).</summary>
+    /// <exception cref="LeaseLostException">the lease belongs to another executor now, or to none.</exception>
+    public void EnsureHeld(AutopackDatabase database, PreparedSession session, DbTransaction transaction, string? runId)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(session);
+        if (runId == RunId)
+        {
+            Verify(session.Command(transaction, CheckSql(database), ("@r", RunId), ("@o", OwnerId)).ExecuteScalar());
+        }
+    }
+
+    private static string CheckSql(AutopackDatabase database) =>
+        $"SELECT 1 FROM executor_leases WHERE run_id = @r AND owner_id = @o{database.ForShare}";
+
+    private void Verify(object? found)
+    {
+        if (found is null)
         {
             throw new LeaseLostException(RunId, OwnerId);
         }

@@ -23,7 +23,11 @@ public class TokenLedgerTests
     }
 
     [TearDown]
-    public void TearDown() => db.Dispose();
+    public void TearDown()
+    {
+        ledger.Dispose();
+        db.Dispose();
+    }
 
     private static UsageRecord Usage(long prompt, long completion, string phase = "small") =>
         new(phase, "offline", "offline-1", "builder", prompt, completion);

@@ -19,7 +19,11 @@ public class UsageQueriesTests
     }
 
     [TearDown]
-    public void TearDown() => db.Dispose();
+    public void TearDown()
+    {
+        ledger.Dispose();
+        db.Dispose();
+    }
 
     private async Task Call(string run, string phase, string provider, string model, long prompt, long completion)
     {
