@@ -183,7 +183,9 @@ public sealed partial class RunWorkspaces(CommandRunner runner)
         await _git.RunCheckedAsync(path, ["init", "--quiet", "--template=", scratch], ct).ConfigureAwait(false);
         await _git.RunCheckedAsync(
             scratch, ["commit", "--quiet", "--allow-empty", "-m", $"Autopack: empty repository for run {runId}"], ct).ConfigureAwait(false);
-        var start = (await _git.RunCheckedAsync(scratch, ["rev-parse", "--verify", "HEAD^{commit}"], ct).ConfigureAwait(false)).Trim();
+        var files = GitRefFiles.Locate(scratch);
+        var start = (files?.HeadBranch() is { } branch ? files.LooseRef(branch) : null)
+            ?? (await _git.RunCheckedAsync(scratch, ["rev-parse", "--verify", "HEAD^{commit}"], ct).ConfigureAwait(false)).Trim();
         Directory.Move(Path.Join(scratch, ".git"), gitFolder);
         Directory.Delete(scratch, recursive: true);
         return (start, true);

@@ -13,6 +13,7 @@ public sealed partial class RunWorktree
 
     // The branch tip as Autopack's own last open, reset or commit left it; null when unknown.
     private string? _knownTip;
+    private GitRefFiles? _refFiles;
 
     internal RunWorktree(GitCli git, string path, string branch, string baseCommit, bool fresh)
     {
@@ -41,9 +42,13 @@ public sealed partial class RunWorktree
 
     private string BranchRef => $"refs/heads/{Branch}";
 
-    /// <summary>The sha of the run branch's tip.</summary>
+    /// <summary>The sha of the run branch's tip: its loose ref file when there is one, otherwise git's answer.</summary>
     public async Task<string> TipAsync(CancellationToken ct) =>
-        (await _git.RunCheckedAsync(Path, ["rev-parse", "--verify", $"{BranchRef}^{{commit}}"], ct).ConfigureAwait(false)).Trim();
+        RefFiles?.LooseRef(BranchRef)
+        ?? (await _git.RunCheckedAsync(Path, ["rev-parse", "--verify", $"{BranchRef}^{{commit}}"], ct).ConfigureAwait(false)).Trim();
+
+    // The worktree's git folders, found once; null (git is asked instead) when its .git file cannot be read.
+    private GitRefFiles? RefFiles => _refFiles ??= GitRefFiles.Locate(Path);
 
     /// <summary>
     /// The tip between attempts: what Autopack's own last open, reset or commit left, asked of git only when unknown.
@@ -128,9 +133,12 @@ public sealed partial class RunWorktree
         var message = CommitMessage(subject, body, trailers);
         _knownTip = null;
 
-        // One git call for the tip and where HEAD points: a builder's command may have committed or checked out.
-        var state = (await _git.RunCheckedAsync(Path, ["rev-parse", $"{BranchRef}^{{commit}}", "--symbolic-full-name", "HEAD"], ct).ConfigureAwait(false))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // The tip and where HEAD points (a builder's command may have committed or checked out): from the ref files when
+        // they say it plainly, otherwise in one git call.
+        var state = RefFiles is { } files && files.LooseRef(BranchRef) is { } looseTip && files.HeadBranch() is { } headBranch
+            ? [looseTip, headBranch]
+            : (await _git.RunCheckedAsync(Path, ["rev-parse", $"{BranchRef}^{{commit}}", "--symbolic-full-name", "HEAD"], ct).ConfigureAwait(false))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (state.Length != 2 || state[1] != BranchRef)
         {
             await AttachHeadAsync(ct).ConfigureAwait(false);
