@@ -19,7 +19,8 @@ public static class ExecuteCommand
                 throw new CliException($"--run-id: '{id}' is not a valid run id", 2);
             }
 
-            var outcome = await ExecutorHost.RunAsync(ctx.ResolvedSettings.Executor, id, () => ctx.MigratedDatabase(), ct).ConfigureAwait(false);
+            ctx.MigratedDatabase();
+            var outcome = await ExecutorHost.RunAsync(ctx.ResolvedSettings.Executor, id, ct).ConfigureAwait(false);
             await (outcome.ExitCode == 0 ? ctx.Out : ctx.Error).WriteLineAsync(outcome.ExitCode == 0 ? outcome.Message : $"error: {outcome.Message}").ConfigureAwait(false);
             return outcome.ExitCode;
         });

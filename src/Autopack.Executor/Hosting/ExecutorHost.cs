@@ -74,44 +74,11 @@ public static class ExecutorHost
     }
 
     /// <summary>Runs the executor to the run's end; returns the exit code and a one-line reason.</summary>
-    public static Task<ExecutorOutcome> RunAsync(ExecutorSettings settings, string runId, CancellationToken cancellationToken) =>
-        RunAsync(settings, runId, static () => { }, cancellationToken);
-
-    /// <summary>
-    /// Runs the executor to the run's end after <paramref name="check"/> passes (the CLI's schema check). The host is
-    /// built on another thread meanwhile: each is a cold process's first use of its libraries (SQLite's native library
-    /// and first connection; Serilog and the DI container), and on two cores they overlap (ADR-044). When the check
-    /// throws, its exception is what the caller gets and the host, built or not, is disposed unstarted.
-    /// </summary>
-    public static async Task<ExecutorOutcome> RunAsync(ExecutorSettings settings, string runId, Action check, CancellationToken cancellationToken)
+    public static async Task<ExecutorOutcome> RunAsync(ExecutorSettings settings, string runId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(check);
-        var building = Task.Run(() => Build(settings, runId), cancellationToken);
-        try
-        {
-            check();
-        }
-        catch
-        {
-            await DisposeQuietlyAsync(building).ConfigureAwait(false);
-            throw;
-        }
-
-        using var host = await building.ConfigureAwait(false);
+        using var host = Build(settings, runId);
         var outcome = host.Services.GetRequiredService<ExecutorOutcome>();
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
-    }
-
-    private static async Task DisposeQuietlyAsync(Task<IHost> building)
-    {
-        try
-        {
-            (await building.ConfigureAwait(false)).Dispose();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The check's failure is the one to report; a host that also could not be built adds nothing to it.
-        }
     }
 }
