@@ -12,7 +12,7 @@ namespace Autopack.Storage.Budgets;
 /// IMMEDIATE transaction's write lock; PostgreSQL: the run's row <c>FOR UPDATE</c>), so concurrent reservations of a run,
 /// from any number of executors on any number of hosts, are served one at a time and the check and the write can
 /// never interleave (ADR-004, ADR-039). The statements run on kept connections with their commands prepared once, and
-/// on SQLite their commits leave the WAL's checkpoint to a background task (<see cref="PreparedSessions"/>, ADR-042).
+/// on SQLite their commits leave most of the WAL's checkpointing to a background task (<see cref="PreparedSessions"/>, ADR-042).
 /// </summary>
 public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, LeaseFence? fence = null) : IDisposable
 {

@@ -85,10 +85,7 @@ public sealed class SqliteDatabase : AutopackDatabase
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            ApplyPragmas(connection);
-            using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA wal_autocheckpoint={KeptConnectionCheckpointFrames};";
-            command.ExecuteNonQuery();
+            ApplyPragmas(connection, $" PRAGMA wal_autocheckpoint={KeptConnectionCheckpointFrames};");
             return connection;
         }
         catch
@@ -161,11 +158,11 @@ public sealed class SqliteDatabase : AutopackDatabase
         command.ExecuteScalar();
     }
 
-    private static void ApplyPragmas(DbConnection connection)
+    private static void ApplyPragmas(DbConnection connection, string extra = "")
     {
         using var command = connection.CreateCommand();
         command.CommandText =
-            $"PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+            $"PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;{extra}";
         command.ExecuteNonQuery();
     }
 
