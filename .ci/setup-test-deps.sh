@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses (git for the runs' worktrees, sqlite3, chromium and its driver, python3 for the
-# stand-in external agent); installs only what is missing (needs root or sudo).
+# stand-in external agent, libisal2 for the backup's deflate); installs only what is missing (needs root or sudo).
 set -euo pipefail
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
@@ -8,6 +8,7 @@ command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+dpkg -s libisal2 >/dev/null 2>&1 || missing+=(libisal2)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -51,14 +51,18 @@ try
     var sources = new BackupSources(runtime, null);
     var archives = Path.Combine(root, "archives");
     Directory.CreateDirectory(archives);
+    // ISA-L's deflate (when libisal2 is installed) and zlib's side by side; --investigate adds the other levels and inline compression.
+    var isal = new Variant(CompressionLevel.Fastest, Environment.ProcessorCount, Accelerated: true);
+    var zlib = isal with { Accelerated = false };
     var variants = investigate
-        ? new[] { (CompressionLevel.Fastest, Environment.ProcessorCount), (CompressionLevel.Fastest, 0), (CompressionLevel.Optimal, Environment.ProcessorCount), (CompressionLevel.Optimal, 0), (CompressionLevel.NoCompression, Environment.ProcessorCount) }
-        : new[] { (CompressionLevel.Fastest, Environment.ProcessorCount) };
+        ? new[] { isal, zlib, zlib with { Threads = 0 }, zlib with { Level = CompressionLevel.Optimal }, zlib with { Level = CompressionLevel.Optimal, Threads = 0 }, zlib with { Level = CompressionLevel.NoCompression } }
+        : new[] { isal, zlib };
     // Variants take turns (A B C, A B C, ...), so a neighbour's build slows each of them alike.
     var clocks = variants.ToDictionary(v => v, _ => new StageClock(time));
     var walls = variants.ToDictionary(v => v, _ => new List<double>());
     var cpus = variants.ToDictionary(v => v, _ => new List<double>());
     var sizes = variants.ToDictionary(v => v, _ => 0L);
+    var deflates = variants.ToDictionary(v => v, _ => string.Empty);
     var archive = Path.Combine(root, "bench-backup.tar.gz");
 
     // The reference the backup is held to: the cp and sync commands on the same file, run in turn with the
@@ -71,18 +75,18 @@ try
         foreach (var variant in variants)
         {
             Clear(archives);
-            var (level, threads) = variant;
             var path = Path.Combine(archives, BackupFileName.Format(new DateTime(2026, 11, 25, 2, 0, 0)));
             BackupResult? result = null;
             var seconds = Measure(1, () =>
             {
                 clocks[variant].Start();
-                result = new BackupWriter(database, time) { CompressionLevel = level, CompressionThreads = threads }.WriteAsync(sources, path, clocks[variant]).GetAwaiter().GetResult();
+                result = new BackupWriter(database, time) { CompressionLevel = variant.Level, CompressionThreads = variant.Threads, AcceleratedDeflate = variant.Accelerated }.WriteAsync(sources, path, clocks[variant]).GetAwaiter().GetResult();
                 clocks[variant].Stop();
             });
             walls[variant].Add(seconds[0]);
             cpus[variant].Add(LastCpu.Seconds);
             sizes[variant] = result!.ArchiveBytes;
+            deflates[variant] = result.Deflate;
             if (variant == variants[0] && rep == reps - 1)
             {
                 File.Move(result.Path, archive);
@@ -96,17 +100,15 @@ try
     var copyMedian = copies.Order().ElementAt(copies.Count / 2);
     foreach (var variant in variants)
     {
-        var (level, threads) = variant;
         var median = walls[variant].Order().ElementAt(reps / 2);
-        Log($"  ratio {level}/{threads}: backup speed / (cp + sync) speed = {copyMedian / median:F2} (medians {median:F2} s and {copyMedian:F2} s)");
+        Log($"  ratio {variant.Describe(deflates[variant])}: backup speed / (cp + sync) speed = {copyMedian / median:F2} (medians {median:F2} s and {copyMedian:F2} s)");
     }
 
     foreach (var variant in variants)
     {
-        var (level, threads) = variant;
         LastCpu.Seconds = cpus[variant].Order().ElementAt(reps / 2);
         Report(
-            $"backup (gzip {level}, {(threads == 0 ? "inline" : $"{threads} compressing")})",
+            $"backup ({variant.Describe(deflates[variant])})",
             walls[variant],
             $"-> {sizes[variant] / 1024.0 / 1024.0:F0} MB archive; stages: {clocks[variant].Summary()}");
     }
@@ -203,4 +205,9 @@ static string LoadAverage() =>
 internal static class LastCpu
 {
     public static double Seconds { get; set; }
+}
+
+internal sealed record Variant(CompressionLevel Level, int Threads, bool Accelerated)
+{
+    public string Describe(string deflate) => $"{deflate} {Level}, {(Threads == 0 ? "inline" : $"{Threads} compressing")}";
 }

@@ -32,7 +32,7 @@ public static class BackupCommands
             }
 
             await ctx.Out.WriteLineAsync(
-                $"backup {result.Path}: {Size(result.ArchiveBytes)} ({result.Files} file{(result.Files == 1 ? string.Empty : "s")}, {Size(result.ContentBytes)} before compression, schema {result.SchemaVersion}) in {Seconds(result.Elapsed)}")
+                $"backup {result.Path}: {Size(result.ArchiveBytes)} ({result.Files} file{(result.Files == 1 ? string.Empty : "s")}, {Size(result.ContentBytes)} before compression, deflated by {result.Deflate}, schema {result.SchemaVersion}) in {Seconds(result.Elapsed)}")
                 .ConfigureAwait(false);
             return 0;
         });

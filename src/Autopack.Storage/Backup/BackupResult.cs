@@ -8,4 +8,8 @@ public sealed record BackupResult(
     int Files,
     long SchemaVersion,
     TimeSpan Elapsed,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>What deflated the archive: <c>ISA-L</c> (libisal2 installed, level 1) or <c>zlib</c>.</summary>
+    public string Deflate { get; init; } = "zlib";
+}

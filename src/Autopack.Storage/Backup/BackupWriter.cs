@@ -23,6 +23,12 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
     public CompressionLevel CompressionLevel { get; init; } = CompressionLevel.Fastest;
 
     /// <summary>
+    /// Deflates with ISA-L (libisal2) when it is installed and the level is <see cref="CompressionLevel.Fastest"/>,
+    /// zlib otherwise (ADR-045). False always uses zlib (kept to measure against).
+    /// </summary>
+    public bool AcceleratedDeflate { get; init; } = true;
+
+    /// <summary>
     /// Threads compressing gzip members while the archive's files are read and hashed; 0 compresses on the reading
     /// thread (a plain GZipStream's way, kept to measure against).
     /// </summary>
@@ -115,13 +121,18 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             var archiveBytes = new FileInfo(output).Length;
             var contentBytes = written.Sum(e => e.Size);
             await RecordAsync(output, written.Count, archiveBytes, schema, warnings).ConfigureAwait(false);
-            return new BackupResult(output, archiveBytes, contentBytes, written.Count, schema, time.GetElapsedTime(started), warnings);
+            return new BackupResult(output, archiveBytes, contentBytes, written.Count, schema, time.GetElapsedTime(started), warnings)
+            {
+                Deflate = UsesIsal ? "ISA-L" : "zlib",
+            };
         }
         finally
         {
             ScratchFolder.DeleteQuietly(temp);
         }
     }
+
+    private bool UsesIsal => AcceleratedDeflate && CompressionLevel == CompressionLevel.Fastest && IsalDeflate.IsAvailable;
 
     private long DatabaseBytes()
     {
@@ -184,7 +195,8 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
 
         using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, DigestingSliceStream.CopyBufferSize);
         file.Position = reserved;
-        using (var gzip = new ParallelGzipStream(file, CompressionLevel, Math.Max(0, CompressionThreads)))
+        using var writeback = new WritebackStream(file);
+        using (var gzip = new ParallelGzipStream(writeback, CompressionLevel, Math.Max(0, CompressionThreads), accelerated: UsesIsal))
         {
             using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
             {
@@ -222,6 +234,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             throw new InvalidOperationException($"the manifest's gzip member is {member.Length} bytes, {reserved} were reserved");
         }
 
+        writeback.Finish();
         file.Position = 0;
         file.Write(member);
         file.Flush(flushToDisk: true);

@@ -57,8 +57,18 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
         return Account(buffer[..got]);
     }
 
-    // TarWriter copies with Stream.CopyTo's default 80 KB buffer; bigger reads keep the compressors fed.
-    public override void CopyTo(Stream destination, int bufferSize) => base.CopyTo(destination, BufferFor(bufferSize));
+    // TarWriter copies with Stream.CopyTo's default 80 KB buffer; bigger reads keep the compressors fed, and the
+    // backup's own gzip stream takes the bytes into its blocks directly.
+    public override void CopyTo(Stream destination, int bufferSize)
+    {
+        if (destination is ParallelGzipStream gzip)
+        {
+            gzip.WriteFrom(this);
+            return;
+        }
+
+        base.CopyTo(destination, BufferFor(bufferSize));
+    }
 
     public override void Flush()
     {

@@ -11,7 +11,7 @@ namespace Autopack.Storage.Backup;
 /// The single-threaded GZipStream was the bottleneck of a backup (docs/PERFORMANCE.md). Call
 /// <see cref="Complete"/> to finish the file; disposing without it abandons a failed archive without writing more.
 /// </summary>
-internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, int parallelism, int blockSize = ParallelGzipStream.DefaultBlockSize) : Stream
+internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, int parallelism, int blockSize = ParallelGzipStream.DefaultBlockSize, bool accelerated = false) : Stream
 {
     public const int DefaultBlockSize = 4 * 1024 * 1024;
 
@@ -47,6 +47,30 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
             filled += take;
             written += take;
             buffer = buffer[take..];
+            if (filled == blockSize)
+            {
+                Dispatch();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="source"/> to its end straight into the blocks being filled: one copy fewer than
+    /// <see cref="Write(ReadOnlySpan{byte})"/> from a reader's buffer, for the archive's largest file.
+    /// </summary>
+    public void WriteFrom(Stream source)
+    {
+        ObjectDisposedException.ThrowIf(completed, this);
+        while (true)
+        {
+            var read = source.Read(block.AsSpan(filled, blockSize - filled));
+            if (read == 0)
+            {
+                return;
+            }
+
+            filled += read;
+            written += read;
             if (filled == blockSize)
             {
                 Dispatch();
@@ -122,7 +146,8 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
     {
         var data = block;
         var length = filled;
-        pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(data, length, level)) : Task.Run(() => Compress(data, length, level)));
+        var isal = accelerated && level == CompressionLevel.Fastest;
+        pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(data, length, level, isal)) : Task.Run(() => Compress(data, length, level, isal)));
         block = ArrayPool<byte>.Shared.Rent(blockSize);
         filled = 0;
         while (pending.Count > parallelism)
@@ -144,13 +169,19 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         }
     }
 
-    private static (byte[] Buffer, int Length) Compress(byte[] data, int length, CompressionLevel level)
+    private static (byte[] Buffer, int Length) Compress(byte[] data, int length, CompressionLevel level, bool isal)
     {
         try
         {
             // zlib's worst case for any level (deflateBound without its tuned-settings shortcut): the fastest level
             // codes incompressible bytes with static Huffman trees, up to 9 bits a byte, so data can grow by ~14%.
+            // ISA-L falls back to stored blocks within the same room.
             var target = ArrayPool<byte>.Shared.Rent(length + (length >> 3) + (length >> 6) + 1024);
+            if (isal && IsalDeflate.TryCompressGzipMember(data.AsSpan(0, length), target) is var isalLength and >= 0)
+            {
+                return (target, isalLength);
+            }
+
             var memory = new MemoryStream(target, 0, target.Length, writable: true, publiclyVisible: true);
             using (var gzip = new GZipStream(memory, level, leaveOpen: true))
             {

@@ -61,6 +61,7 @@ public sealed class BackupRoundTripTests
             "manifest.json", "autopack.db", "runs/run-1/executor.log", "runs/run-2/workspace/artifact.bin", "runs/run-3/executor.log", "docs/BUILD_HISTORY.md",
         }), "a plain .tar.gz that tar reads, manifest first");
         Assert.That(result.Files, Is.EqualTo(5), "db, 2 runtime files and the log being written (not .stop_executor or .tmp-*), BUILD_HISTORY.md");
+        Assert.That(result.Deflate, Is.EqualTo("ISA-L"), "libisal2 is installed by .ci/setup-test-deps.sh");
         Assert.That(Directory.GetFileSystemEntries(Path.GetDirectoryName(output)!), Is.EqualTo(new[] { output }), "no temp files left beside the backup");
 
         using var fresh = new TempDirectory("autopack-restore");
@@ -96,6 +97,30 @@ public sealed class BackupRoundTripTests
             Assert.That(File.Exists(Path.Combine(target.RuntimeDirectory, ".tmp-0123")), Is.False);
             Assert.That(File.ReadAllText(target.BuildHistoryPath), Is.EqualTo(File.ReadAllText(history)));
         });
+    }
+
+    /// <summary>Without ISA-L (not installed, or turned off) zlib deflates the archive, which restores the same way.</summary>
+    [Test, CancelAfter(60_000)]
+    public async Task WriteThenRestore_WithZlib_RestoresTheSameDatabase(CancellationToken cancellationToken)
+    {
+        using var source = new TestDatabase();
+        source.SeedUsage("run-0", phases: 10, rows: 5_000);
+        BackupTestFiles.Write(Path.Combine(source.RunsDirectory, "run-2", "workspace", "artifact.bin"), RandomBytes(5_000_000));
+        using var folder = new TempDirectory("autopack-backup");
+        var output = Path.Combine(folder.Path, "autopack-backup-20261125-020000.tar.gz");
+
+        var result = await new BackupWriter(source.Database, TimeProvider.System) { AcceleratedDeflate = false }
+            .WriteAsync(new BackupSources(source.RunsDirectory, null), output, cancellationToken: cancellationToken);
+
+        Assert.That(result.Deflate, Is.EqualTo("zlib"));
+        Assert.That(SystemTarList(output), Is.EqualTo(new[] { "manifest.json", "autopack.db", "runs/run-2/workspace/artifact.bin" }));
+        using var fresh = new TempDirectory("autopack-restore");
+        var target = BackupTestFiles.TargetIn(fresh.Path);
+        await new BackupRestorer(TimeProvider.System).RestoreAsync(output, target, new RestoreOptions(false, TimeSpan.FromSeconds(15)), cancellationToken: cancellationToken);
+        var restored = new SqliteDatabase(target.DatabasePath);
+        Assert.That(Rows(restored, $"SELECT {UsageColumns} FROM llm_usage_events ORDER BY id"), Is.EqualTo(Rows(source.Database, $"SELECT {UsageColumns} FROM llm_usage_events ORDER BY id")));
+        Assert.That(BackupTestFiles.Sha256(Path.Combine(target.RuntimeDirectory, "run-2", "workspace", "artifact.bin")), Is.EqualTo(BackupTestFiles.Sha256(Path.Combine(source.RunsDirectory, "run-2", "workspace", "artifact.bin"))));
+        SqliteConnection.ClearAllPools();
     }
 
     [Test]
