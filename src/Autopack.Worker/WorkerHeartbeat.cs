@@ -24,7 +24,10 @@ public sealed class WorkerHeartbeat(
         {
             await presence.Registered.WaitAsync(stoppingToken).ConfigureAwait(false);
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.HeartbeatSeconds), time);
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+
+            // Stopping disposes the timer, which ends the wait with false (no exception and its stack trace; see LeaseHeartbeat).
+            using var stopping = stoppingToken.Register(timer.Dispose);
+            while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 try
                 {

@@ -40,11 +40,16 @@ public sealed class LeaseHeartbeat(
         try
         {
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.HeartbeatSeconds), time);
+
+            // Stopping disposes the timer, which ends the wait with false. A wait cancelled through its token instead
+            // throws an exception carrying a stack trace with file and line numbers: it loaded System.Reflection.Metadata
+            // and read the PDBs at every executor's exit, some 10 ms (docs/PERFORMANCE.md, "Start-up").
+            using var stopping = stoppingToken.Register(timer.Dispose);
             do
             {
                 await BeatAsync(stoppingToken).ConfigureAwait(false);
             }
-            while (!control.LeaseLost && await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+            while (!control.LeaseLost && await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
