@@ -10,6 +10,9 @@ public sealed record BackupResult(
     TimeSpan Elapsed,
     IReadOnlyList<string> Warnings)
 {
-    /// <summary>What deflated the archive: <c>ISA-L</c> (libisal2 installed, level 1) or <c>zlib</c>.</summary>
+    /// <summary>
+    /// What deflated the archive's blocks: <c>ISA-L</c> (libisal2 installed, level 1), <c>zlib</c>, or ISA-L with the
+    /// count of blocks it refused and zlib took.
+    /// </summary>
     public string Deflate { get; init; } = "zlib";
 }

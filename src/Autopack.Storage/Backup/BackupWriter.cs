@@ -24,7 +24,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
 
     /// <summary>
     /// Deflates with ISA-L (libisal2) when it is installed and the level is <see cref="CompressionLevel.Fastest"/>,
-    /// zlib otherwise (ADR-045). False always uses zlib (kept to measure against).
+    /// zlib otherwise (ADR-044). False always uses zlib (kept to measure against).
     /// </summary>
     public bool AcceleratedDeflate { get; init; } = true;
 
@@ -113,7 +113,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             var entries = Plan(sources, snapshot, pinned?.Length ?? new FileInfo(snapshot).Length, createdAt, output, temp, warnings);
 
             var partial = Path.Combine(temp, "archive.partial");
-            var written = await Task.Run(() => WriteArchive(partial, schema, createdAt, entries, warnings, progress, cancellationToken), cancellationToken)
+            var (written, deflate) = await Task.Run(() => WriteArchive(partial, schema, createdAt, entries, warnings, progress, cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(partial, output, overwrite: false);
@@ -123,7 +123,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             await RecordAsync(output, written.Count, archiveBytes, schema, warnings).ConfigureAwait(false);
             return new BackupResult(output, archiveBytes, contentBytes, written.Count, schema, time.GetElapsedTime(started), warnings)
             {
-                Deflate = UsesIsal ? "ISA-L" : "zlib",
+                Deflate = deflate,
             };
         }
         finally
@@ -184,7 +184,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
     /// spaces (valid JSON) to the reserved length. An earlier version took every digest in a pass of its own before
     /// archiving; that pass was a seventh of a backup's time (docs/PERFORMANCE.md).
     /// </summary>
-    private List<BackupManifestEntry> WriteArchive(
+    private (List<BackupManifestEntry> Digests, string Deflate) WriteArchive(
         string partial, long schema, DateTimeOffset createdAt, List<PlannedEntry> entries, List<string> warnings, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var placeholder = Manifest(schema, createdAt, entries.Select(e => new BackupManifestEntry(e.EntryName, e.Length, DigestingSliceStream.EmptySha256))).ToJsonBytes();
@@ -196,6 +196,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, DigestingSliceStream.CopyBufferSize);
         file.Position = reserved;
         using var writeback = new WritebackStream(file);
+        string deflate;
         using (var gzip = new ParallelGzipStream(writeback, CompressionLevel, Math.Max(0, CompressionThreads), accelerated: UsesIsal))
         {
             using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
@@ -217,6 +218,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
             }
 
             gzip.Complete();
+            deflate = gzip.IsalMembers == 0 ? "zlib" : gzip.IsalMembers == gzip.Members ? "ISA-L" : $"ISA-L ({gzip.Members - gzip.IsalMembers} of {gzip.Members} blocks by zlib)";
         }
 
         var json = Manifest(schema, createdAt, digests).ToJsonBytes();
@@ -238,7 +240,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         file.Position = 0;
         file.Write(member);
         file.Flush(flushToDisk: true);
-        return digests;
+        return (digests, deflate);
     }
 
     /// <summary>Opens a planned file; a runtime file deleted since it was listed is left out with a warning (never the snapshot).</summary>

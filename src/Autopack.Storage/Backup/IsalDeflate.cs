@@ -4,7 +4,7 @@ namespace Autopack.Storage.Backup;
 
 /// <summary>
 /// Deflate level 1 from Intel's ISA-L (<c>libisal.so.2</c>, Debian's <c>libisal2</c>), used for the backup's gzip
-/// members when the library is installed (ADR-045). On this machine it compresses the bench's database in 0.61 CPU s
+/// members when the library is installed (ADR-044). On this machine it compresses the bench's database in 0.61 CPU s
 /// where zlib-ng's level 1 (GZipStream's Fastest) takes 0.91, and 9% smaller. Each call is one stateless
 /// compression of a whole block into one gzip member (header, deflate data, CRC-32 and size), which any gzip reader
 /// takes. Without the library, or when a call fails, the caller compresses with zlib as before.

@@ -15,11 +15,17 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
 {
     public const int DefaultBlockSize = 4 * 1024 * 1024;
 
-    private readonly Queue<Task<(byte[] Buffer, int Length)>> pending = new();
+    private readonly Queue<Task<(byte[] Buffer, int Length, bool Isal)>> pending = new();
     private byte[] block = ArrayPool<byte>.Shared.Rent(blockSize);
     private int filled;
     private long written;
     private bool completed;
+
+    /// <summary>Members written so far, and how many of them ISA-L deflated (the rest zlib).</summary>
+    public int Members { get; private set; }
+
+    /// <summary>Members ISA-L deflated; fewer than <see cref="Members"/> when it was off, missing, or refused a block.</summary>
+    public int IsalMembers { get; private set; }
 
     public override bool CanRead => false;
 
@@ -158,10 +164,12 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
 
     private void WriteOldest()
     {
-        var (buffer, length) = pending.Dequeue().GetAwaiter().GetResult();
+        var (buffer, length, isal) = pending.Dequeue().GetAwaiter().GetResult();
         try
         {
             output.Write(buffer, 0, length);
+            Members++;
+            IsalMembers += isal ? 1 : 0;
         }
         finally
         {
@@ -169,7 +177,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         }
     }
 
-    private static (byte[] Buffer, int Length) Compress(byte[] data, int length, CompressionLevel level, bool isal)
+    private static (byte[] Buffer, int Length, bool Isal) Compress(byte[] data, int length, CompressionLevel level, bool isal)
     {
         try
         {
@@ -179,7 +187,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
             var target = ArrayPool<byte>.Shared.Rent(length + (length >> 3) + (length >> 6) + 1024);
             if (isal && IsalDeflate.TryCompressGzipMember(data.AsSpan(0, length), target) is var isalLength and >= 0)
             {
-                return (target, isalLength);
+                return (target, isalLength, true);
             }
 
             var memory = new MemoryStream(target, 0, target.Length, writable: true, publiclyVisible: true);
@@ -188,7 +196,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
                 gzip.Write(data, 0, length);
             }
 
-            return (target, (int)memory.Position);
+            return (target, (int)memory.Position, false);
         }
         finally
         {

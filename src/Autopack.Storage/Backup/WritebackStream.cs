@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Autopack.Storage.Backup;
 
 /// <summary>
@@ -7,9 +9,11 @@ namespace Autopack.Storage.Backup;
 /// this way (docs/PERFORMANCE.md). A background flush that fails fails the archive: the kernel reports a write
 /// error to one fsync only, so the last fsync could not be trusted to see it.
 /// </summary>
-internal sealed class WritebackStream(FileStream file, long chunk = WritebackStream.DefaultChunk) : Stream
+internal sealed class WritebackStream(FileStream file, long chunk = WritebackStream.DefaultChunk, Action<SafeFileHandle>? flush = null) : Stream
 {
     public const long DefaultChunk = 32 * 1024 * 1024;
+
+    private readonly Action<SafeFileHandle> flushToDisk = flush ?? RandomAccess.FlushToDisk;
 
     private long flushedTo = file.Position;
     private Task background = Task.CompletedTask;
@@ -42,7 +46,7 @@ internal sealed class WritebackStream(FileStream file, long chunk = WritebackStr
             file.Flush(flushToDisk: false);
             flushedTo = file.Position;
             var handle = file.SafeFileHandle;
-            background = Task.Factory.StartNew(() => RandomAccess.FlushToDisk(handle), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            background = Task.Factory.StartNew(() => flushToDisk(handle), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             BackgroundFlushes++;
         }
     }
@@ -62,12 +66,15 @@ internal sealed class WritebackStream(FileStream file, long chunk = WritebackStr
     {
         if (disposing)
         {
-            // An abandoned archive: the file is closed after this, so the flush must be over; its error no longer matters.
+            // An abandoned archive: the file is closed after this, so the flush must be over. Its error no longer matters,
+            // and must not replace the exception that is abandoning the archive.
             try
             {
                 background.GetAwaiter().GetResult();
             }
-            catch (IOException)
+#pragma warning disable CA1031 // Whatever the flush failed with, the archive is being thrown away.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
             {
             }
         }

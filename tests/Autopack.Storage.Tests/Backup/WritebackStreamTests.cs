@@ -56,4 +56,54 @@ public class WritebackStreamTests
 
         Assert.That(writeback.BackgroundFlushes, Is.Zero);
     }
+
+    /// <summary>
+    /// A background flush that fails fails the archive when the writer asks for the result (Linux reports a write error
+    /// to one fsync only), and disposing an abandoned archive does not throw it over the exception abandoning it.
+    /// </summary>
+    [Test]
+    public void Finish_AfterABackgroundFlushFailed_ThrowsItsError_AndDisposeDoesNot()
+    {
+        var flushes = 0;
+        using var file = new FileStream(Path.Combine(folder, "failing"), FileMode.CreateNew, FileAccess.Write);
+        var writeback = new WritebackStream(file, chunk: 1024, flush: _ =>
+        {
+            Interlocked.Increment(ref flushes);
+            throw new IOException("Input/output error (simulated)");
+        });
+
+        writeback.Write(new byte[4096]);
+
+        var thrown = Assert.Throws<IOException>(writeback.Finish);
+        Assert.That(thrown!.Message, Does.Contain("simulated"));
+        Assert.That(flushes, Is.EqualTo(1));
+        Assert.DoesNotThrow(writeback.Dispose);
+    }
+
+    /// <summary>Once the failed flush has ended, the next write past a chunk throws it too: the archive stops there.</summary>
+    [Test]
+    public void Write_PastTheNextChunkAfterAFailedFlush_Throws()
+    {
+        using var failed = new ManualResetEventSlim();
+        using var file = new FileStream(Path.Combine(folder, "failing-write"), FileMode.CreateNew, FileAccess.Write);
+        using var writeback = new WritebackStream(file, chunk: 1024, flush: _ =>
+        {
+            failed.Set();
+            throw new IOException("Input/output error (simulated)");
+        });
+        writeback.Write(new byte[2048]);
+        Assert.That(failed.Wait(TimeSpan.FromSeconds(10)), Is.True);
+
+        // The task ends just after the delegate throws; writes before that keep going without a new flush.
+        Assert.That(
+            () =>
+            {
+                for (var i = 0; i < 10_000; i++)
+                {
+                    writeback.Write(new byte[1024]);
+                    Thread.Sleep(1);
+                }
+            },
+            Throws.InstanceOf<IOException>());
+    }
 }
