@@ -66,8 +66,8 @@ public sealed class ScheduledBackupService(ScheduledBackupOptions? options, Time
                 .ConfigureAwait(false);
             var pruned = new BackupPruner(time).Prune(options.BackupDirectory, options.Retention, dryRun: false);
             logger.LogInformation(
-                "scheduled backup {Path}: {Bytes} bytes, {Files} files in {Seconds:F1}s; pruned {Deleted}, kept {Kept}",
-                result.Path, result.ArchiveBytes, result.Files, result.Elapsed.TotalSeconds, pruned.Deleted.Count, pruned.Kept.Count);
+                "scheduled backup {Path}: {Bytes} bytes, {Files} files, deflated by {Deflate}, in {Seconds:F1}s; pruned {Deleted}, kept {Kept}",
+                result.Path, result.ArchiveBytes, result.Files, result.Deflate, result.Elapsed.TotalSeconds, pruned.Deleted.Count, pruned.Kept.Count);
             return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
