@@ -118,8 +118,11 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
             ("@e", usage.Estimated ? 1 : 0),
             ("@c", DbTime.ToText(now))).ConfigureAwait(false);
 
-        var phaseWarn = TokenBudget.CrossesWarning(phaseBefore.Cap, phaseBefore.Used, phaseBefore.Used + charged.Total);
-        var runWarn = TokenBudget.CrossesWarning(runBefore.Cap, runBefore.Used, runBefore.Used + charged.Total);
+        // Once per scope: a refusal below 80% (a call that no longer fit beside others in flight) may already have warned.
+        var phaseWarn = TokenBudget.CrossesWarning(phaseBefore.Cap, phaseBefore.Used, phaseBefore.Used + charged.Total)
+            && !await HasWarningAsync(connection, transaction, reservation.RunId, reservation.PhaseId, isPhase: true, cancellationToken).ConfigureAwait(false);
+        var runWarn = TokenBudget.CrossesWarning(runBefore.Cap, runBefore.Used, runBefore.Used + charged.Total)
+            && !await HasWarningAsync(connection, transaction, reservation.RunId, reservation.PhaseId, isPhase: false, cancellationToken).ConfigureAwait(false);
         if (phaseWarn)
         {
             await EventRows.InsertAsync(connection, transaction, reservation.RunId, reservation.PhaseId, "budget_warning",
@@ -208,15 +211,7 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
         System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string runId, string phaseId, BudgetScope scope, BudgetLedger ledger, CancellationToken cancellationToken)
     {
         var isPhase = scope == BudgetScope.Phase;
-        var existing = await connection.ScalarAsync(
-            transaction,
-            isPhase
-                ? "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND run_id = @r AND phase_id = @p"
-                : "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND run_id = @r AND phase_id IS NULL",
-            cancellationToken,
-            ("@r", runId),
-            ("@p", phaseId)).ConfigureAwait(false);
-        if (existing > 0)
+        if (await HasWarningAsync(connection, transaction, runId, phaseId, isPhase, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -227,6 +222,18 @@ public sealed class TokenLedger(AutopackDatabase database, TimeProvider time, Le
             time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>Whether the phase (or, with <paramref name="isPhase"/> false, the run) already has its <c>budget_warning</c>.</summary>
+    private static async Task<bool> HasWarningAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string runId, string phaseId, bool isPhase, CancellationToken cancellationToken) =>
+        await connection.ScalarAsync(
+            transaction,
+            isPhase
+                ? "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND run_id = @r AND phase_id = @p"
+                : "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND run_id = @r AND phase_id IS NULL",
+            cancellationToken,
+            ("@r", runId),
+            ("@p", phaseId)).ConfigureAwait(false) > 0;
 
     /// <summary>Closes the kept connections (after a running checkpoint ends).</summary>
     public void Dispose() => sessions.Dispose();

@@ -144,6 +144,24 @@ public class TokenLedgerTests
         Assert.That((string)warnings[0][2]!, Does.Contain("1650").And.Contain("2000"));
     }
 
+    /// <summary>
+    /// A refusal below 80% (the call did not fit beside one in flight) warns first; the settle of the call in flight
+    /// that then crosses 80% does not warn again: one warning per scope. Seen as two warnings under many callers.
+    /// </summary>
+    [Test]
+    public async Task SettleAsync_Crossing80PercentAfterAWarningBeforeARefusal_RecordsNoSecondWarning()
+    {
+        var inFlight = await ledger.ReserveAsync("run", "small", 1_000, 950, 50, "exec-1");
+        var refused = await ledger.ReserveAsync("run", "small", 10, 4_000, 100, "exec-1");
+        Assert.That(refused.Granted, Is.False);
+        Assert.That(Sql.Scalar(db.Database, "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND phase_id = 'small'"), Is.EqualTo(1), "warned before the refusal, at 0 used");
+
+        var result = await ledger.SettleAsync(inFlight, Usage(1_000, 900));
+
+        Assert.That(result.PhaseWarningCrossed, Is.False, "1900 of 2000 crosses 80%, but the phase has its warning");
+        Assert.That(Sql.Scalar(db.Database, "SELECT count(*) FROM events WHERE kind = 'budget_warning' AND phase_id = 'small'"), Is.EqualTo(1));
+    }
+
     [Test]
     public async Task SettleAsync_Crossing80PercentOfRun_RecordsRunWarningWithoutPhase()
     {
