@@ -145,13 +145,16 @@ public sealed class PhaseRunner(
                 {
                     await EnsureLeaseHeldAsync(run.RunId).ConfigureAwait(false);
                     var tokens = built.TokensUsed + auditor.Settlement.Charged.Total;
+
+                    // Without a verify command nothing has written to the tree since the diff staged it: the commit is
+                    // the index the auditor reviewed, with no second `git add`. After verify, what it wrote is staged too.
                     var sha = await worktree.CommitAsync(phase.PhaseName, phase.Goal,
                     [
                         new("Autopack-Run", run.RunId),
                         new("Autopack-Phase", phase.PhaseId),
                         new("Autopack-Attempt", phase.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                         new("Autopack-Tokens", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    ], start, CancellationToken.None).ConfigureAwait(false);
+                    ], start, CancellationToken.None, stageFirst: verify is not null).ConfigureAwait(false);
                     committed = true;
                     EnsureLease();
                     await states.CompletePhaseAsync(phase.PhaseId, sha).ConfigureAwait(false);

@@ -124,11 +124,14 @@ public sealed partial class RunWorktree
     /// Stages everything and makes exactly one commit on the branch (empty when nothing changed) by
     /// <c>Autopack &lt;autopack@localhost&gt;</c>: the subject, the body, then the trailers as git trailers.
     /// With <paramref name="parent"/> (the phase's start), commits a builder's command made since are folded into
-    /// this one, so an approved phase is exactly one commit on top of where it started.
+    /// this one, so an approved phase is exactly one commit on top of where it started. With
+    /// <paramref name="stageFirst"/> false the index is committed as <see cref="DiffAsync"/> staged it (nothing has
+    /// written to the tree since, or what did is not to be committed), saving a git process; HEAD found off the
+    /// branch is re-attached and everything staged anyway.
     /// </summary>
     /// <returns>The new commit's sha.</returns>
     public async Task<string> CommitAsync(
-        string subject, string body, IReadOnlyList<KeyValuePair<string, string>> trailers, string? parent, CancellationToken ct)
+        string subject, string body, IReadOnlyList<KeyValuePair<string, string>> trailers, string? parent, CancellationToken ct, bool stageFirst = true)
     {
         var message = CommitMessage(subject, body, trailers);
         _knownTip = null;
@@ -142,6 +145,7 @@ public sealed partial class RunWorktree
         if (state.Length != 2 || state[1] != BranchRef)
         {
             await AttachHeadAsync(ct).ConfigureAwait(false);
+            stageFirst = true;
         }
 
         if (parent is not null && state[0] != parent)
@@ -149,7 +153,11 @@ public sealed partial class RunWorktree
             await _git.RunCheckedAsync(Path, ["reset", "--soft", "--quiet", $"{parent}^{{commit}}", "--"], ct).ConfigureAwait(false);
         }
 
-        await StageAllAsync(ct).ConfigureAwait(false);
+        if (stageFirst)
+        {
+            await StageAllAsync(ct).ConfigureAwait(false);
+        }
+
         var messageFile = System.IO.Path.GetTempFileName();
         try
         {

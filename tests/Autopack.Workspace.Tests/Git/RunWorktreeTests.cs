@@ -119,6 +119,41 @@ public class RunWorktreeTests
         });
     }
 
+    /// <summary>
+    /// Without staging first, the commit is the index as the diff staged it: what was written afterwards stays out
+    /// (and in the tree); staging first, it goes in.
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task CommitAsync_StageFirstOrNot_CommitsTheDiffedIndexOrEverything(bool stageFirst)
+    {
+        var start = await _worktree.TipAsync(CancellationToken.None);
+        Write("src/app.py", "print('hi')\n");
+        var diff = await _worktree.DiffAsync(start, CancellationToken.None);
+        Write("late.txt", "written after the diff");
+
+        var sha = await _worktree.CommitAsync("phase", "", [], start, CancellationToken.None, stageFirst);
+
+        var files = (await TestGit.RunAsync(_worktree.Path, "show", "--format=", "--name-only", sha)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(diff, Does.Contain("src/app.py").And.Not.Contain("late.txt"));
+        Assert.That(files, Is.EqualTo(stageFirst ? new[] { "late.txt", "src/app.py" } : new[] { "src/app.py" }));
+        Assert.That(File.Exists(InWorktree("late.txt")), Is.True);
+    }
+
+    /// <summary>HEAD left detached by a builder's command is re-attached, and then everything is staged anyway.</summary>
+    [Test]
+    public async Task CommitAsync_NoStagingButHeadDetached_StagesEverythingOnTheBranch()
+    {
+        var start = await _worktree.TipAsync(CancellationToken.None);
+        await TestGit.RunAsync(_worktree.Path, "checkout", "--quiet", "--detach", start);
+        Write("after.txt", "x");
+
+        var sha = await _worktree.CommitAsync("phase", "", [], start, CancellationToken.None, stageFirst: false);
+
+        Assert.That((await TestGit.RunAsync(_worktree.Path, "show", "--format=", "--name-only", sha)).Trim(), Is.EqualTo("after.txt"));
+        Assert.That((await TestGit.RunAsync(_worktree.Path, "symbolic-ref", "HEAD")).Trim(), Is.EqualTo("refs/heads/autopack/run-7"));
+    }
+
     [Test]
     public async Task CommitAsync_NoChange_StillOneCommit()
     {
