@@ -140,7 +140,7 @@ public sealed class CommandRunner
             process =>
             {
                 pid = process.Id;
-                _ = ObserveExitAsync(process, exited);
+                ObserveExit(process, exited);
             },
             kill.Token).Task;
 
@@ -180,11 +180,25 @@ public sealed class CommandRunner
         return new ProcessOutcome(exitCode, TimedOut: false, Stopwatch.GetElapsedTime(started));
     }
 
-    private static async Task ObserveExitAsync(Process process, TaskCompletionSource<int> exited)
+    /// <summary>
+    /// Completes <paramref name="exited"/> with the exit code when the process exits. Read in the Exited event (or
+    /// here, when it has already exited), while CliWrap still holds the process: a wait's continuation on the thread
+    /// pool could run after CliWrap disposed it, and the exception that read then throws cost each process some time.
+    /// </summary>
+    private static void ObserveExit(Process process, TaskCompletionSource<int> exited)
+    {
+        process.EnableRaisingEvents = true;
+        process.Exited += (sender, _) => SetExitCode((Process)sender!, exited);
+        if (process.HasExited)
+        {
+            SetExitCode(process, exited);
+        }
+    }
+
+    private static void SetExitCode(Process process, TaskCompletionSource<int> exited)
     {
         try
         {
-            await process.WaitForExitAsync().ConfigureAwait(false);
             exited.TrySetResult(process.ExitCode);
         }
         catch (InvalidOperationException)

@@ -106,6 +106,40 @@ public class CommandRunnerTests
         Assert.That(result.Output, Is.EqualTo("a b|$HOME|'q'|"));
     }
 
+    /// <summary>
+    /// The exit code is read while CliWrap still holds the process: a read after it disposed the process throws, and
+    /// a thrown exception cost each git process of a run some time.
+    /// </summary>
+    [Test]
+    public async Task RunAsync_ManyShortPrograms_ReadsEveryExitWithoutAnException()
+    {
+        var thrown = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (e.Exception is InvalidOperationException && new System.Diagnostics.StackTrace().ToString().Contains(nameof(CommandRunner), StringComparison.Ordinal))
+            {
+                thrown.Enqueue(e.Exception);
+            }
+        }
+
+        var exitCodes = new List<int?>();
+        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
+        try
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                exitCodes.Add((await Runner.RunAsync("sh", ["-c", $"exit {i % 3}"], _folder.Path, Options(), CancellationToken.None)).ExitCode);
+            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+        }
+
+        Assert.That(exitCodes, Is.EqualTo(Enumerable.Range(0, 30).Select(i => (int?)(i % 3))));
+        Assert.That(thrown, Is.Empty, string.Join("\n", thrown.Select(e => e.Message)));
+    }
+
     [Test]
     public async Task RunShellAsync_Timeout_KillsWholeTreeAndReportsTimedOut()
     {
