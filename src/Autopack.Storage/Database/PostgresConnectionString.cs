@@ -24,10 +24,11 @@ public static partial class PostgresConnectionString
     /// <summary>
     /// True when <paramref name="setting"/> names a database server rather than a SQLite file: a <c>postgresql:</c> or
     /// <c>postgres:</c> value, any other <c>scheme://</c> URL (which <see cref="Parse"/> then refuses: never a file
-    /// named after a URL), or a key=value string with a host.
+    /// named after a URL), or a key=value string with a host. A setting with neither <c>:</c> nor <c>=</c> (a plain
+    /// path, every command's usual case) is told without the expressions, whose first use costs a command's start.
     /// </summary>
     public static bool IsConnection(string setting) =>
-        UrlLike().IsMatch(setting) || KeyValueHost().IsMatch(setting);
+        setting.AsSpan().IndexOfAny(':', '=') >= 0 && (UrlLike().IsMatch(setting) || KeyValueHost().IsMatch(setting));
 
     /// <exception cref="SettingsException">the setting is not a usable PostgreSQL connection.</exception>
     public static NpgsqlConnectionStringBuilder Parse(string setting)
