@@ -32,12 +32,12 @@ public sealed class ProviderPipelines : IAsyncDisposable
         retry = BuildRetry(options, time);
         foreach (var name in providerNames)
         {
-            var handle = new BreakerHandle(name);
+            // Built at the provider's first call, once (the handle's Lazy): concurrent first calls would otherwise race
+            // to build two around one state provider. Until then the breaker reads as closed and a reset has nothing
+            // to close; a run pays only for the providers it calls (Polly validates each strategy's options as it builds).
+            var handle = new BreakerHandle(name, () => registry.GetPipeline(name));
             handles[name] = handle;
             registry.TryAddBuilder(name, (builder, _) => Configure(builder, handle));
-
-            // Built now, once: concurrent first calls would otherwise race to build it around one state provider.
-            _ = registry.GetPipeline(name);
         }
     }
 
@@ -87,8 +87,7 @@ public sealed class ProviderPipelines : IAsyncDisposable
     public async Task<T> SendAttemptAsync<T>(string providerName, Func<CancellationToken, Task<T>> send, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
-        _ = Handle(providerName);
-        var pipeline = registry.GetPipeline(providerName);
+        var pipeline = Handle(providerName).Pipeline.Value;
         try
         {
             return await pipeline.ExecuteAsync(
@@ -208,7 +207,7 @@ public sealed class ProviderPipelines : IAsyncDisposable
 
     private void Raise(BreakerHandle handle) => StateChanged?.Invoke(handle.Snapshot());
 
-    private sealed class BreakerHandle(string name)
+    private sealed class BreakerHandle(string name, Func<ResiliencePipeline> build)
     {
         private int consecutiveFailures;
 
@@ -217,6 +216,8 @@ public sealed class ProviderPipelines : IAsyncDisposable
         public CircuitBreakerStateProvider StateProvider { get; } = new();
 
         public CircuitBreakerManualControl ManualControl { get; } = new();
+
+        public Lazy<ResiliencePipeline> Pipeline { get; } = new(build, LazyThreadSafetyMode.ExecutionAndPublication);
 
         public DateTime? OpenedAt { get; set; }
 

@@ -347,6 +347,23 @@ public sealed class ProviderPipelinesTests
         Assert.That(failures.Select(f => f.Message).Distinct(), Is.Empty, "a first call failed while another one was building the pipeline");
     }
 
+    /// <summary>
+    /// A provider's pipeline is built at its first call: before that its breaker reads closed, a reset (the heartbeat
+    /// applies operators' resets at any time) is harmless, and the breaker built afterwards opens and resets as usual.
+    /// </summary>
+    [Test]
+    public async Task ResetAsync_BeforeAnyCall_LeavesBreakersClosedAndTheFirstBuiltBreakerWorks()
+    {
+        await using var pipelines = NewPipelines(Fast with { BreakDuration = TimeSpan.FromMinutes(5) });
+
+        await pipelines.ResetAsync(null);
+
+        Assert.That(pipelines.Snapshot().Select(s => (s.State, s.ConsecutiveFailures)), Is.All.EqualTo(("closed", 0)));
+        await OpenBreakerAsync(pipelines);
+        await pipelines.ResetAsync("openai");
+        Assert.That(pipelines.Snapshot("openai").State, Is.EqualTo("closed"));
+    }
+
     [Test]
     public async Task Snapshot_AllBreakers_ListsEachRegisteredProviderOnceByName()
     {
