@@ -34,28 +34,15 @@ public sealed class ControlFileWatcherTests
         await File.WriteAllTextAsync(watching.Runtime.ControlFilePath(ControlKind.Timeout), "timeout:cfw-run-p1\n");
         Assert.That(await Eventually.TrueAsync(() => !File.Exists(watching.Runtime.ControlFilePath(ControlKind.Timeout)), TimeSpan.FromSeconds(5)), Is.True, "the loop is running");
 
-        var thrown = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
-        {
-            if (e.Exception is OperationCanceledException)
-            {
-                thrown.Enqueue(e.Exception);
-            }
-        }
-
-        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
-        try
+        using (var thrown = new FirstChanceExceptions(e => e is OperationCanceledException
+            && ((e.StackTrace ?? string.Empty).Contains(nameof(SemaphoreSlim), StringComparison.Ordinal)
+                || (e.StackTrace ?? string.Empty).Contains(nameof(ControlFileWatcher), StringComparison.Ordinal))))
         {
             await watching.DisposeAsync();
-        }
-        finally
-        {
-            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+            Assert.That(thrown.Thrown, Is.Empty);
         }
 
         Assert.That(watching.Completed, Is.True, "the loop ended");
-        Assert.That(thrown.Where(e => (e.StackTrace ?? string.Empty).Contains(nameof(SemaphoreSlim), StringComparison.Ordinal)
-            || (e.StackTrace ?? string.Empty).Contains(nameof(ControlFileWatcher), StringComparison.Ordinal)), Is.Empty);
     }
 
     private sealed class Watching : IAsyncDisposable

@@ -52,27 +52,13 @@ public sealed class LeaseHeartbeatTests
         using var scenario = new ExecutorScenario();
         var executor = await HeartbeatExecutor.StartAsync(scenario, "hb-run");
         Assert.That(await Eventually.TrueAsync(() => scenario.Db.Scalar("SELECT count(*) FROM circuit_breakers") == 1, TimeSpan.FromSeconds(5)), Is.True, "the first beat is done");
-        var thrown = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
-        {
-            if (e.Exception is OperationCanceledException && (e.Exception.StackTrace ?? string.Empty).Contains(nameof(PeriodicTimer), StringComparison.Ordinal))
-            {
-                thrown.Enqueue(e.Exception);
-            }
-        }
-
-        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
-        try
+        using (var thrown = new FirstChanceExceptions(e => e is OperationCanceledException && (e.StackTrace ?? string.Empty).Contains(nameof(PeriodicTimer), StringComparison.Ordinal)))
         {
             await executor.DisposeAsync();
-        }
-        finally
-        {
-            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+            Assert.That(thrown.Thrown, Is.Empty);
         }
 
         Assert.That(executor.Completed, Is.True, "the loop ended");
-        Assert.That(thrown, Is.Empty);
     }
 
     [Test]

@@ -113,31 +113,16 @@ public class CommandRunnerTests
     [Test]
     public async Task RunAsync_ManyShortPrograms_ReadsEveryExitWithoutAnException()
     {
-        var thrown = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
-        {
-            if (e.Exception is InvalidOperationException && new System.Diagnostics.StackTrace().ToString().Contains(nameof(CommandRunner), StringComparison.Ordinal))
-            {
-                thrown.Enqueue(e.Exception);
-            }
-        }
-
         var exitCodes = new List<int?>();
-        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
-        try
+        using var thrown = new FirstChanceExceptions(
+            e => e is InvalidOperationException && new System.Diagnostics.StackTrace().ToString().Contains(nameof(CommandRunner), StringComparison.Ordinal));
+        for (var i = 0; i < 30; i++)
         {
-            for (var i = 0; i < 30; i++)
-            {
-                exitCodes.Add((await Runner.RunAsync("sh", ["-c", $"exit {i % 3}"], _folder.Path, Options(), CancellationToken.None)).ExitCode);
-            }
-        }
-        finally
-        {
-            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+            exitCodes.Add((await Runner.RunAsync("sh", ["-c", $"exit {i % 3}"], _folder.Path, Options(), CancellationToken.None)).ExitCode);
         }
 
         Assert.That(exitCodes, Is.EqualTo(Enumerable.Range(0, 30).Select(i => (int?)(i % 3))));
-        Assert.That(thrown, Is.Empty, string.Join("\n", thrown.Select(e => e.Message)));
+        Assert.That(thrown.Thrown, Is.Empty, string.Join("\n", thrown.Thrown.Select(e => e.Message)));
     }
 
     [Test]
