@@ -20,6 +20,10 @@ public sealed class FirstChanceExceptions : IDisposable
 
     public IReadOnlyList<Exception> Thrown => [.. thrown];
 
+    /// <summary>Records the cancellations whose stack trace names any of <paramref name="frames"/> (a type or method).</summary>
+    public static FirstChanceExceptions Cancellations(params string[] frames) =>
+        new(e => e is OperationCanceledException && frames.Any(f => (e.StackTrace ?? string.Empty).Contains(f, StringComparison.Ordinal)));
+
     public void Dispose() => AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
 
     private void OnFirstChance(object? sender, FirstChanceExceptionEventArgs e)

@@ -34,9 +34,7 @@ public sealed class ControlFileWatcherTests
         await File.WriteAllTextAsync(watching.Runtime.ControlFilePath(ControlKind.Timeout), "timeout:cfw-run-p1\n");
         Assert.That(await Eventually.TrueAsync(() => !File.Exists(watching.Runtime.ControlFilePath(ControlKind.Timeout)), TimeSpan.FromSeconds(5)), Is.True, "the loop is running");
 
-        using (var thrown = new FirstChanceExceptions(e => e is OperationCanceledException
-            && ((e.StackTrace ?? string.Empty).Contains(nameof(SemaphoreSlim), StringComparison.Ordinal)
-                || (e.StackTrace ?? string.Empty).Contains(nameof(ControlFileWatcher), StringComparison.Ordinal))))
+        using (var thrown = FirstChanceExceptions.Cancellations(nameof(SemaphoreSlim), nameof(ControlFileWatcher)))
         {
             await watching.DisposeAsync();
             Assert.That(thrown.Thrown, Is.Empty);

@@ -52,7 +52,7 @@ public sealed class LeaseHeartbeatTests
         using var scenario = new ExecutorScenario();
         var executor = await HeartbeatExecutor.StartAsync(scenario, "hb-run");
         Assert.That(await Eventually.TrueAsync(() => scenario.Db.Scalar("SELECT count(*) FROM circuit_breakers") == 1, TimeSpan.FromSeconds(5)), Is.True, "the first beat is done");
-        using (var thrown = new FirstChanceExceptions(e => e is OperationCanceledException && (e.StackTrace ?? string.Empty).Contains(nameof(PeriodicTimer), StringComparison.Ordinal)))
+        using (var thrown = FirstChanceExceptions.Cancellations(nameof(PeriodicTimer)))
         {
             await executor.DisposeAsync();
             Assert.That(thrown.Thrown, Is.Empty);
