@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
@@ -11,12 +12,13 @@ namespace Autopack.Domain.Settings;
 public static class SecretMasking
 {
     /// <summary>Call from a record's <c>PrintMembers</c>: <c>private bool PrintMembers(StringBuilder b) =&gt; SecretMasking.PrintMembers(this, b);</c></summary>
-    public static bool PrintMembers(object settings, StringBuilder builder)
+    public static bool PrintMembers<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T settings, StringBuilder builder)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(builder);
         var first = true;
-        foreach (var property in settings.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             builder.Append(first ? string.Empty : ", ").Append(property.Name).Append(" = ");
             first = false;

@@ -59,7 +59,7 @@ public static class ToolArgumentsJson
                     json.WriteNumberValue(number);
                     break;
                 default:
-                    JsonSerializer.Serialize(json, value, value.GetType(), AIJsonUtilities.DefaultOptions);
+                    JsonSerializer.Serialize(json, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType()));
                     break;
             }
         }

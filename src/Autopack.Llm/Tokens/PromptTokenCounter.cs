@@ -97,6 +97,6 @@ public sealed class PromptTokenCounter(TokenScheme scheme)
     {
         null => "",
         string text => text,
-        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType())),
     };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Autopack.Domain.Plans;
 using Autopack.Storage.Entities;
 
@@ -10,24 +11,18 @@ namespace Autopack.Storage.Runs;
 /// </summary>
 public static class PhaseColumns
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    public static string? ScopeJson(IReadOnlyList<string>? scope) => scope is null ? null : JsonSerializer.Serialize(scope, Options);
+    public static string? ScopeJson(IReadOnlyList<string>? scope) => scope is null ? null : JsonSerializer.Serialize([.. scope], PhaseColumnsJson.Default.ListString);
 
     public static string? OfflineEditsJson(IReadOnlyList<OfflineEdit> edits) =>
-        edits.Count == 0 ? null : JsonSerializer.Serialize(edits.Select(e => new StoredEdit(e.Path, e.Content, e.Old, e.New)), Options);
+        edits.Count == 0 ? null : JsonSerializer.Serialize(edits.Select(e => new StoredEdit(e.Path, e.Content, e.Old, e.New)).ToList(), PhaseColumnsJson.Default.ListStoredEdit);
 
-    public static string? ModelsJson(IReadOnlyList<string>? models) => models is null ? null : JsonSerializer.Serialize(models, Options);
+    public static string? ModelsJson(IReadOnlyList<string>? models) => models is null ? null : JsonSerializer.Serialize([.. models], PhaseColumnsJson.Default.ListString);
 
     /// <summary>The phase's <c>models</c>; null when the plan gave none (every attempt on the provider's configured model).</summary>
     public static IReadOnlyList<string>? Models(this PhaseRow phase)
     {
         ArgumentNullException.ThrowIfNull(phase);
-        return phase.Models is null ? null : JsonSerializer.Deserialize<List<string>>(phase.Models, Options);
+        return phase.Models is null ? null : JsonSerializer.Deserialize(phase.Models, PhaseColumnsJson.Default.ListString);
     }
 
     /// <summary>The model attempt <paramref name="attempt"/> uses (the plan's rule, <see cref="PhasePlan.ModelFor"/>); null: the provider's own.</summary>
@@ -43,7 +38,7 @@ public static class PhaseColumns
     public static IReadOnlyList<string>? Scope(this PhaseRow phase)
     {
         ArgumentNullException.ThrowIfNull(phase);
-        return phase.Scope is null ? null : JsonSerializer.Deserialize<List<string>>(phase.Scope, Options);
+        return phase.Scope is null ? null : JsonSerializer.Deserialize(phase.Scope, PhaseColumnsJson.Default.ListString);
     }
 
     public static IReadOnlyList<OfflineEdit> OfflineEdits(this PhaseRow phase)
@@ -51,8 +46,17 @@ public static class PhaseColumns
         ArgumentNullException.ThrowIfNull(phase);
         return phase.OfflineEdits is null
             ? []
-            : JsonSerializer.Deserialize<List<StoredEdit>>(phase.OfflineEdits, Options)!.Select(e => new OfflineEdit(e.Path, e.Content, e.Old, e.New)).ToList();
+            : JsonSerializer.Deserialize(phase.OfflineEdits, PhaseColumnsJson.Default.ListStoredEdit)!.Select(e => new OfflineEdit(e.Path, e.Content, e.Old, e.New)).ToList();
     }
 
-    private sealed record StoredEdit(string Path, string? Content, string? Old, string? New);
+    internal sealed record StoredEdit(string Path, string? Content, string? Old, string? New);
 }
+
+/// <summary>
+/// The columns' JSON, generated at build time (no reflection at run time, so a Native AOT executor reads them too):
+/// snake_case, nulls left out.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<PhaseColumns.StoredEdit>))]
+internal sealed partial class PhaseColumnsJson : JsonSerializerContext;
