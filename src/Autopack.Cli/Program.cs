@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace Autopack.Cli;
 
 /// <summary>
@@ -8,13 +6,5 @@ namespace Autopack.Cli;
 /// </summary>
 internal static class Program
 {
-    /// <summary>
-    /// How long a command may take to end after SIGTERM or Ctrl+C cancelled it. System.CommandLine's default (2 s)
-    /// would end an executor's graceful stop (record the attempt, reset the worktree, mark the run PAUSED, release
-    /// the lease) with exit 143 on a loaded machine; the executor host's own shutdown timeout (15 s) fits inside this.
-    /// </summary>
-    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromSeconds(30);
-
-    public static Task<int> Main(string[] args) =>
-        AutopackCli.Create(Directory.GetCurrentDirectory()).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TerminationTimeout });
+    public static Task<int> Main(string[] args) => CliInvocation.InvokeAsync(AutopackCli.Create(Directory.GetCurrentDirectory()), args);
 }

@@ -25,21 +25,32 @@ public static class LlmServiceCollectionExtensions
             c.BaseAddress = WithTrailingSlash(settings.OpenAiBaseUrl);
             c.Timeout = Timeout.InfiniteTimeSpan;
         });
-        services.AddHttpClient<AnthropicMessagesProvider>(c =>
+        if (LlmFeatures.AnthropicSdk)
         {
-            c.BaseAddress = WithTrailingSlash(settings.AnthropicBaseUrl);
-            c.Timeout = Timeout.InfiniteTimeSpan;
-        });
+            services.AddHttpClient<AnthropicMessagesProvider>(c =>
+            {
+                c.BaseAddress = WithTrailingSlash(settings.AnthropicBaseUrl);
+                c.Timeout = Timeout.InfiniteTimeSpan;
+            });
+        }
 
         // The catalog is a singleton that builds a provider when a call first names it (a provider registered as
         // ILlmProvider, by a host or a test, takes its name's place); the typed clients' handlers are pooled and
         // rotated by the factory.
-        services.AddSingleton(sp => new ProviderCatalog(sp.GetServices<ILlmProvider>(), new Dictionary<string, Func<ILlmProvider>>(StringComparer.Ordinal)
+        services.AddSingleton(sp =>
         {
-            [OfflineProvider.ProviderName] = sp.GetRequiredService<OfflineProvider>,
-            [OpenAiChatProvider.ProviderName] = sp.GetRequiredService<OpenAiChatProvider>,
-            [AnthropicMessagesProvider.ProviderName] = sp.GetRequiredService<AnthropicMessagesProvider>,
-        }));
+            var factories = new Dictionary<string, Func<ILlmProvider>>(StringComparer.Ordinal)
+            {
+                [OfflineProvider.ProviderName] = sp.GetRequiredService<OfflineProvider>,
+                [OpenAiChatProvider.ProviderName] = sp.GetRequiredService<OpenAiChatProvider>,
+            };
+            if (LlmFeatures.AnthropicSdk)
+            {
+                factories[AnthropicMessagesProvider.ProviderName] = sp.GetRequiredService<AnthropicMessagesProvider>;
+            }
+
+            return new ProviderCatalog(sp.GetServices<ILlmProvider>(), factories);
+        });
         services.AddSingleton(sp => new ProviderPipelines(
             ProviderCatalog.KnownNames,
             new ResilienceOptions

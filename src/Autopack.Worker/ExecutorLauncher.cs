@@ -1,11 +1,13 @@
 using System.Reflection;
+using Autopack.Domain.Settings;
 
 namespace Autopack.Worker;
 
 /// <summary>
-/// How a worker starts <c>autopack execute</c>: the program this process was started as (the published
-/// <c>autopack</c>, or <c>dotnet</c> with autopack.dll, as in the tests and <c>dotnet run</c>) and the arguments
-/// that come before the command's own.
+/// How a worker (or the demo) starts <c>autopack execute</c>: the program this process was started as (the published
+/// <c>autopack</c>, or <c>dotnet</c> with autopack.dll, as in the tests and <c>dotnet run</c>; in a published folder with
+/// the native front, that front: <see cref="PublishedLayout.ExecutorProgram"/>) and the arguments that come before
+/// the command's own.
 /// </summary>
 public sealed record ExecutorLauncher(string Program, IReadOnlyList<string> LeadingArguments)
 {
@@ -15,7 +17,7 @@ public sealed record ExecutorLauncher(string Program, IReadOnlyList<string> Lead
         var program = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process's executable is unknown; cannot start executors");
         if (!string.Equals(Path.GetFileNameWithoutExtension(program), "dotnet", StringComparison.Ordinal))
         {
-            return new ExecutorLauncher(program, []);
+            return new ExecutorLauncher(PublishedLayout.ExecutorProgram(program), []);
         }
 
         var entry = Assembly.GetEntryAssembly()?.Location;

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Autopack.Api;
 using Autopack.Storage.Database;
 using Autopack.Storage.Runs;
+using Autopack.Worker;
 using Autopack.Workspace.Processes;
 
 namespace Autopack.Cli.Commands;
@@ -176,16 +177,21 @@ public static class DemoCommand
     /// <summary>The executor is a separate process, as in production: this same autopack binary with `execute`.</summary>
     private static async Task<int> ExecuteInChildProcessAsync(CliContext ctx, string runId, CancellationToken ct)
     {
-        var self = Environment.ProcessPath ?? throw new CliException("cannot locate the autopack executable");
-        var info = new ProcessStartInfo(self) { WorkingDirectory = ctx.WorkingDirectory, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        ExecutorLauncher launcher;
+        try
         {
-            info.ArgumentList.Add(typeof(DemoCommand).Assembly.Location);
+            launcher = ExecutorLauncher.ForCurrentProcess();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CliException(ex.Message);
         }
 
-        info.ArgumentList.Add("execute");
-        info.ArgumentList.Add("--run-id");
-        info.ArgumentList.Add(runId);
+        var info = new ProcessStartInfo(launcher.Program) { WorkingDirectory = ctx.WorkingDirectory, UseShellExecute = false };
+        foreach (var argument in launcher.ExecuteArguments(runId))
+        {
+            info.ArgumentList.Add(argument);
+        }
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AUTOPACK_OFFLINE_LATENCY_MS")))
         {
             // Slow enough to watch on the dashboard, short enough to finish in seconds.

@@ -1,13 +1,20 @@
 using System.CommandLine;
 using Autopack.Domain.Plans;
 using Autopack.Executor.Hosting;
+using Autopack.Llm;
+using Autopack.Storage.Runs;
 
 namespace Autopack.Cli.Commands;
 
 /// <summary><c>autopack execute --run-id</c>: drives one run to its end in this process.</summary>
 public static class ExecuteCommand
 {
-    public static Command Create(string cwd)
+    /// <param name="cwd">The working directory settings and relative paths are read against.</param>
+    /// <param name="handOff">
+    /// In a build without the Anthropic SDK (the native front, ADR-045): runs the command line in the managed program
+    /// instead, for a run with an Anthropic phase; returns only if that failed, with the exit code.
+    /// </param>
+    public static Command Create(string cwd, Func<int>? handOff = null)
     {
         var runId = new Option<string>("--run-id") { Description = "The run to drive.", Required = true };
         var command = new Command("execute", "Drive one run through its tiers and phases to its end (exit 0: DONE_SUCCESS, PAUSED or ABORTED).") { runId };
@@ -19,11 +26,20 @@ public static class ExecuteCommand
                 throw new CliException($"--run-id: '{id}' is not a valid run id", 2);
             }
 
-            ctx.MigratedDatabase();
+            var database = ctx.MigratedDatabase();
+            if (!LlmFeatures.AnthropicSdk && handOff is not null && await NamesAnthropicAsync(new RunStore(database, ctx.Time), id, ct).ConfigureAwait(false))
+            {
+                return handOff();
+            }
+
             var outcome = await ExecutorHost.RunAsync(ctx.ResolvedSettings.Executor, id, ct).ConfigureAwait(false);
             await (outcome.ExitCode == 0 ? ctx.Out : ctx.Error).WriteLineAsync(outcome.ExitCode == 0 ? outcome.Message : $"error: {outcome.Message}").ConfigureAwait(false);
             return outcome.ExitCode;
         });
         return command;
     }
+
+    /// <summary>Whether a phase of the run names the Anthropic provider; an unknown run is left to the executor to report.</summary>
+    private static async Task<bool> NamesAnthropicAsync(RunStore runs, string runId, CancellationToken ct) =>
+        (await runs.FindAsync(runId, ct).ConfigureAwait(false))?.Phases.Any(p => p.Provider == ProviderNames.Anthropic) == true;
 }
