@@ -27,8 +27,8 @@ internal sealed class OfflineInstallation
 
     public Task MigrateAsync() => Timed.RunAsync(Autopack, ["db", "migrate"], Environment);
 
-    /// <summary>Creates a one-phase run on the offline provider (not timed), then times its executor from start to exit.</summary>
-    public async Task<double> OnePhaseRunAsync(string runId)
+    /// <summary>Creates a one-phase run on the offline provider (not timed), then times <paramref name="executor"/> running it from start to exit.</summary>
+    public async Task<double> OnePhaseRunAsync(string runId, string executor)
     {
         var plan = System.IO.Path.Combine(Folder, $"{runId}.json");
         await File.WriteAllTextAsync(plan, JsonSerializer.Serialize(new
@@ -38,7 +38,7 @@ internal sealed class OfflineInstallation
             tiers = new[] { new { name = "t1", phases = new[] { new { phase_id = $"{runId}-p1", phase_name = "one", goal = "one phase", provider = "offline" } } } },
         }));
         await Timed.RunAsync(Autopack, ["runs", "create", "--file", plan], Environment);
-        var elapsed = await Timed.RunAsync(Autopack, ["execute", "--run-id", runId], Environment);
+        var elapsed = await Timed.RunAsync(executor, ["execute", "--run-id", runId], Environment);
         return Timed.LastOutput.Contains("DONE_SUCCESS", StringComparison.Ordinal)
             ? elapsed
             : throw new InvalidOperationException($"run {runId} did not end DONE_SUCCESS: {Timed.LastOutput}");

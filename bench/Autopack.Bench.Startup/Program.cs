@@ -3,7 +3,9 @@ using System.Globalization;
 using Autopack.Bench.Startup;
 using Autopack.Testing;
 
-// Start-up side by side with a bare console program, both published the same way (Release, ReadyToRun):
+// Start-up side by side with a bare console program, both published the same way (Release): autopack as the README
+// publishes it (the native front, ADR-045, with the managed program beside it as autopack-managed), the bare program
+// ReadyToRun. When the front is there, the managed program's execute is timed in the same rounds too.
 //   dotnet run -c Release --project bench/Autopack.Bench.Startup [-- --rounds 10]
 // Publishes both into a temporary folder first (a few minutes); --autopack DIR --bare DIR reuse published copies.
 var rounds = Option("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 10;
@@ -11,10 +13,12 @@ Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime
 
 using var scratch = new TempDirectory("autopack-startup");
 var root = RepositoryRoot.Path;
-var autopack = Option("--autopack") ?? await Publisher.PublishAsync(Path.Combine(root, "src", "Autopack.Cli"), scratch.Combine("autopack"));
-var bare = Option("--bare") ?? await Publisher.PublishAsync(Path.Combine(root, "bench", "Autopack.Bench.BareConsole"), scratch.Combine("bare"));
+var autopack = Option("--autopack") ?? await Publish(Path.Combine(root, "src", "Autopack.Cli"), scratch.Combine("autopack"));
+var bare = Option("--bare") ?? await Publish(Path.Combine(root, "bench", "Autopack.Bench.BareConsole"), scratch.Combine("bare"));
+Console.WriteLine($"autopack: {Describe(Path.Combine(autopack, "autopack"))}");
 var installation = new OfflineInstallation(scratch.Combine("installation"), Path.Combine(autopack, "autopack"));
 await installation.MigrateAsync();
+var managed = Path.Combine(autopack, "autopack-managed");
 
 var samples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
 void Add(string name, double ms) => (samples.TryGetValue(name, out var list) ? list : samples[name] = []).Add(ms);
@@ -24,13 +28,18 @@ for (var round = 0; round < rounds + 1; round++)
     var bareMs = await Timed.RunAsync(Path.Combine(bare, "Autopack.Bench.BareConsole"), [], null);
     var helpMs = await Timed.RunAsync(installation.Autopack, ["--help"], installation.Environment);
     var versionMs = await Timed.RunAsync(installation.Autopack, ["db", "version"], installation.Environment);
-    var runMs = await installation.OnePhaseRunAsync($"startup-{round}");
+    var runMs = await installation.OnePhaseRunAsync($"startup-{round}", installation.Autopack);
+    var managedRunMs = File.Exists(managed) ? await installation.OnePhaseRunAsync($"startup-managed-{round}", managed) : (double?)null;
     if (round > 0)
     {
         Add("bare console program", bareMs);
         Add("autopack --help", helpMs);
         Add("autopack db version", versionMs);
         Add("autopack execute: one-phase offline run, start to exit", runMs);
+        if (managedRunMs is { } ms)
+        {
+            Add("autopack-managed execute (ReadyToRun, no front): the same run", ms);
+        }
     }
 }
 
@@ -40,6 +49,18 @@ foreach (var (name, values) in samples)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{name}: median {Median(values):F0} ms (best {values.Min():F0}, worst {values.Max():F0}, n={values.Count}) = {Median(values) / floor:F1}x the bare program"));
 }
+
+static async Task<string> Publish(string project, string output)
+{
+    Console.WriteLine($"publishing {Path.GetFileName(project)} (Release, as the README does) ...");
+    return await DotnetPublish.RunAsync(project, output, "-c", "Release");
+}
+
+// The published autopack is the native front when a C toolchain compiled it (ADR-045), else the managed program.
+static string Describe(string program) =>
+    File.Exists(Path.Combine(Path.GetDirectoryName(program)!, "autopack-managed"))
+        ? $"the native front ({new FileInfo(program).Length / 1_000_000} MB), other commands handed to autopack-managed"
+        : "the managed program (ReadyToRun); no native front was compiled";
 
 string? Option(string name)
 {

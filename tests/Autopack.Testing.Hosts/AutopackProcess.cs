@@ -54,7 +54,11 @@ public sealed partial class AutopackProcess : IDisposable
     }
 
     public static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-        Start(workingDirectory, environment, groupLeader: false, args);
+        Start(null, workingDirectory, environment, groupLeader: false, args);
+
+    /// <summary>Starts a published autopack executable (<paramref name="program"/>, e.g. the native front) instead of the built autopack.dll.</summary>
+    public static AutopackProcess StartProgram(string program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(program, workingDirectory, environment, groupLeader: false, args);
 
     /// <summary>
     /// Starts autopack as the leader of a process group of its own (through <c>setsid</c>, which execs in place, so
@@ -62,11 +66,11 @@ public sealed partial class AutopackProcess : IDisposable
     /// at once, as a dead host would.
     /// </summary>
     public static AutopackProcess StartGroupLeader(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-        Start(workingDirectory, environment, groupLeader: true, args);
+        Start(null, workingDirectory, environment, groupLeader: true, args);
 
-    private static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, bool groupLeader, string[] args)
+    private static AutopackProcess Start(string? program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, bool groupLeader, string[] args)
     {
-        var info = new ProcessStartInfo(groupLeader ? "setsid" : "dotnet")
+        var info = new ProcessStartInfo(groupLeader ? "setsid" : program ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -79,7 +83,11 @@ public sealed partial class AutopackProcess : IDisposable
             info.ArgumentList.Add("dotnet");
         }
 
-        info.ArgumentList.Add(AutopackDll);
+        if (program is null)
+        {
+            info.ArgumentList.Add(AutopackDll);
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -106,10 +114,15 @@ public sealed partial class AutopackProcess : IDisposable
     }
 
     /// <summary>Runs autopack to its end and returns (exit code, stdout, stderr).</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
-        string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args) =>
+        RunProgramAsync(null, workingDirectory, environment, timeout, args);
+
+    /// <summary>Runs <paramref name="program"/> (a published autopack; null: the built autopack.dll) to its end.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunProgramAsync(
+        string? program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
     {
-        using var process = Start(workingDirectory, environment, args);
+        using var process = Start(program, workingDirectory, environment, groupLeader: false, args);
         if (!await process.WaitForExitAsync(timeout))
         {
             process.Kill();

@@ -17,7 +17,7 @@ public class ControlFileProcessTests
         using (var executor = s.StartExecutor(runId, SlowCallMs))
         {
             Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("stop-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
-            await Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
+            await OperatorShell.Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
 
             Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True, "executor exits after a stop");
             Assert.That(executor.ExitCode, Is.Zero, executor.Error);
@@ -44,7 +44,7 @@ public class ControlFileProcessTests
         var call = Stopwatch.StartNew(); // the 30 s provider call started before the phase showed EXECUTING
         await Task.Delay(300); // well inside the 30 s provider call
 
-        await Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
+        await OperatorShell.Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
         var aborted = await Eventually.TrueAsync(() => s.RunStatus(runId) == "ABORTED", TimeSpan.FromSeconds(20));
 
         // Latency is measured in bench/ (Autopack.Bench.Processes); here only that it cut the call short.
@@ -66,14 +66,14 @@ public class ControlFileProcessTests
         var call = Stopwatch.StartNew(); // the 30 s provider call started before the phase showed EXECUTING
         await Task.Delay(300);
 
-        await Echo("timeout:to-1-a", Path.Combine(s.RunsDirectory, ".force_timeout"));
+        await OperatorShell.Echo("timeout:to-1-a", Path.Combine(s.RunsDirectory, ".force_timeout"));
         var timedOut = await Eventually.TrueAsync(
             () => s.Db.Scalar("SELECT count(*) FROM events WHERE phase_id='to-1-a' AND message LIKE '% -> TIMED_OUT%'") == 1, TimeSpan.FromSeconds(20));
 
         Assert.That(timedOut, Is.True, executor.Output + executor.Error);
         Assert.That(call.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the timeout took effect before the provider call would have ended");
         Assert.That(await Eventually.TrueAsync(() => s.Text("SELECT attempts FROM phases WHERE phase_id='to-1-a'") == "2", TimeSpan.FromSeconds(5)), Is.True, "the retry policy starts attempt 2");
-        await Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
+        await OperatorShell.Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
         Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
     }
 
@@ -87,8 +87,8 @@ public class ControlFileProcessTests
         using var executor = s.StartExecutor(runId, 30_000);
         Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("mine-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
 
-        await Echo("stop:other-run", stopFile);
-        await Echo("abort me please", abortFile);
+        await OperatorShell.Echo("stop:other-run", stopFile);
+        await OperatorShell.Echo("abort me please", abortFile);
 
         Assert.That(await Eventually.TrueAsync(() => !File.Exists(abortFile), TimeSpan.FromSeconds(5)), Is.True, "malformed content is consumed");
         Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind='control_malformed'"), Is.EqualTo(1));
@@ -96,7 +96,7 @@ public class ControlFileProcessTests
         Assert.That(executor.HasExited, Is.False, "neither command stopped this executor");
         Assert.That(s.RunStatus(runId), Is.EqualTo("EXECUTING"));
 
-        await Echo($"abort:{runId}", abortFile);
+        await OperatorShell.Echo($"abort:{runId}", abortFile);
         Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
     }
 
@@ -130,24 +130,5 @@ public class ControlFileProcessTests
         Assert.That(output, Does.Contain($"stop:{runId}"));
         Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
-    }
-
-    /// <summary>Writes the file as `echo "..." > file` does (a shell, not an atomic rename).</summary>
-    private static async Task Echo(string content, string path)
-    {
-        var (code, _, error) = await RunShellAsync($"echo \"{content}\" > \"{path}\"");
-        Assert.That(code, Is.Zero, error);
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunShellAsync(string command)
-    {
-        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true, RedirectStandardOutput = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(command);
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output, error);
     }
 }

@@ -93,7 +93,7 @@ public sealed class ExternalBuilderProcessTests
         var pids = new[] { StandInAgent.ReadPid(agentPid), StandInAgent.ReadPid(childPid) };
         Assert.That(pids.All(StandInAgent.IsAlive), Is.True, "the agent and its child run");
 
-        await Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
+        await OperatorShell.Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
 
         Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.True, "the executor exits after a stop");
         Assert.That(await Eventually.TrueAsync(() => !pids.Any(StandInAgent.IsAlive), TimeSpan.FromSeconds(10)), Is.True, "the agent's whole process tree is gone");
@@ -117,17 +117,5 @@ public sealed class ExternalBuilderProcessTests
         environment["AUTOPACK_OPENAI_API_KEY"] = RealKey;
         environment["AUTOPACK_OPENAI_MODEL"] = "gpt-configured";
         return environment;
-    }
-
-    /// <summary>Writes the file as `echo "..." > file` does.</summary>
-    private static async Task Echo(string content, string path)
-    {
-        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"echo \"{content}\" > \"{path}\"");
-        using var process = Process.Start(info)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, error);
     }
 }

@@ -1,0 +1,199 @@
+using Autopack.Testing;
+
+namespace Autopack.Executor.Tests.Processes;
+
+/// <summary>
+/// The published autopack (ADR-045): <c>dotnet publish src/Autopack.Cli</c> makes <c>autopack</c> the native front,
+/// which runs <c>execute</c> itself and hands every other command (and a run with an Anthropic phase) to
+/// <c>autopack-managed</c> beside it. Published once for the class, from this build (<c>--no-build</c>), by the
+/// project's own publish target; every test runs the published files as real processes.
+/// </summary>
+[Parallelizable(ParallelScope.Children)]
+public class NativeFrontProcessTests
+{
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    private TempDirectory published = null!;
+
+    /// <summary>The published autopack: the front, with autopack-managed beside it.</summary>
+    private string Front => published.Combine("out", "autopack");
+
+    /// <summary>The same front copied alone (with the SQLite library it loads), without autopack-managed.</summary>
+    private string LoneFront => published.Combine("alone", "autopack");
+
+    [OneTimeSetUp]
+    public async Task PublishAsync()
+    {
+        published = new TempDirectory("autopack-front");
+        var output = await DotnetPublish.RunAsync(
+            RepositoryRoot.Combine("src", "Autopack.Cli", "Autopack.Cli.csproj"), published.Combine("out"),
+            "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false");
+        Directory.CreateDirectory(published.Combine("alone"));
+        File.Copy(Path.Combine(output, "autopack"), LoneFront);
+        File.Copy(Path.Combine(output, "libe_sqlite3.so"), published.Combine("alone", "libe_sqlite3.so"));
+    }
+
+    [OneTimeTearDown]
+    public void Delete() => published?.Dispose();
+
+    [Test]
+    public async Task LoneFront_ExecutesAnOfflineRunItself_AndNeedsTheManagedProgramForAnythingElse()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("lone-1").Phase("lone-1-a").Phase("lone-1-b").Build());
+
+        var run = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
+        var other = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "db", "version");
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+        Assert.That(run.Output, Does.Contain($"run {runId} DONE_SUCCESS"));
+        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM phases WHERE run_id='lone-1' AND status='COMPLETE'"), Is.EqualTo(2));
+        Assert.That(other.ExitCode, Is.EqualTo(127), "db version is not compiled into the front: it must be handed off");
+        Assert.That(other.Error.Trim(), Does.StartWith("error: ").And.Contain("autopack-managed is missing").And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public async Task ReadmeFlow_ThroughThePublishedFront_CommitsEachApprovedPhaseOnTheRunBranch()
+    {
+        using var folder = new TempDirectory("autopack-front-readme");
+        var environment = new Dictionary<string, string?>
+        {
+            ["AUTOPACK_DB"] = folder.Combine("autopack.db"),
+            ["AUTOPACK_RUNS_DIR"] = folder.Combine(".autonomous_runs"),
+            ["AUTOPACK_OFFLINE_LATENCY_MS"] = "0",
+        };
+        async Task<(int ExitCode, string Output, string Error)> Autopack(params string[] args)
+        {
+            var result = await AutopackProcess.RunProgramAsync(Front, folder.Path, environment, Generous, args);
+            Assert.That(result.ExitCode, Is.Zero, $"autopack {string.Join(' ', args)}: {result.Output} {result.Error}");
+            return result;
+        }
+
+        await Autopack("db", "migrate");
+        await Autopack("sample", "sample-service");
+        var created = await Autopack("runs", "create", "--file", RepositoryRoot.Combine("examples", "demo-plan.json"));
+        var executed = await Autopack("execute", "--run-id", "demo-1");
+        var shown = await Autopack("runs", "show", "demo-1");
+
+        Assert.That(created.Output.Trim(), Is.EqualTo("demo-1"));
+        Assert.That(executed.Output, Does.Contain("run demo-1 DONE_SUCCESS"));
+        Assert.That(shown.Output, Does.Contain("autopack/demo-1"));
+        var log = await OperatorShell.RunAsync($"git -C '{folder.Combine("sample-service")}' log --format=%s main..autopack/demo-1");
+        Assert.That(log.Code, Is.Zero, log.Error);
+        Assert.That(log.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3), "one commit per approved phase: " + log.Output);
+    }
+
+    [Test]
+    public async Task BadInput_TheFrontAnswersExactlyAsTheManagedProgram()
+    {
+        using var s = new ExecutorScenario();
+        var badSetting = s.Environment();
+        badSetting["AUTOPACK_HEARTBEAT_SECONDS"] = "soon";
+        var cases = new (string Name, Dictionary<string, string?> Environment, string[] Args)[]
+        {
+            ("an unknown run", s.Environment(), ["execute", "--run-id", "no-such-run"]),
+            ("no run id", s.Environment(), ["execute"]),
+            ("an unknown option", s.Environment(), ["execute", "--run-id", "x", "--fast"]),
+            ("a bad setting", badSetting, ["execute", "--run-id", "x"]),
+        };
+
+        foreach (var (name, environment, args) in cases)
+        {
+            var front = await AutopackProcess.RunProgramAsync(Front, s.Db.FolderPath, environment, Generous, args);
+            var managed = await AutopackProcess.RunAsync(s.Db.FolderPath, environment, Generous, args);
+
+            Assert.That(front.ExitCode, Is.Not.Zero, name);
+            Assert.That((front.ExitCode, front.Error, front.Output), Is.EqualTo((managed.ExitCode, managed.Error, managed.Output)), name);
+        }
+
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM runs"), Is.Zero, "bad input stores nothing");
+    }
+
+    [Test]
+    public async Task StopFile_ThroughTheFront_PausesTheRun_ThenTheFrontFinishesIt()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("front-stop").Phase("front-stop-a").Phase("front-stop-b").Build());
+        using (var executor = s.StartExecutor(runId, 4000, Front))
+        {
+            Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("front-stop-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+            await OperatorShell.Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
+
+            Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True, "the front's executor exits after a stop");
+            Assert.That(executor.ExitCode, Is.Zero, executor.Error);
+        }
+
+        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
+        Assert.That(File.Exists(Path.Combine(s.RunsDirectory, ".stop_executor")), Is.False, "the handled command is consumed");
+
+        var again = await AutopackProcess.RunProgramAsync(Front, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
+        Assert.That(again.ExitCode, Is.Zero, again.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
+    }
+
+    [Test]
+    public async Task Sigterm_ToTheFrontMidCall_IsAGracefulStop()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("front-term").Phase("front-term-a").Build());
+        using var executor = s.StartExecutor(runId, 30_000, Front);
+        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("front-term-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+
+        executor.Terminate();
+
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(executor.ExitCode, Is.Zero, executor.Output + executor.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM executor_leases"), Is.Zero, "the lease is released on the way out");
+    }
+
+    [Test]
+    public async Task AnthropicRun_IsHandedToTheManagedProgram_WhichCallsTheProvider()
+    {
+        await using var standIn = await ProviderStandIn.StartAsync();
+        using var s = new ExecutorScenario();
+        var environment = s.Environment();
+        environment["AUTOPACK_ANTHROPIC_BASE_URL"] = standIn.BaseUrl;
+        environment["AUTOPACK_ANTHROPIC_API_KEY"] = "sk-ant-front-test";
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("front-ant").Phase("front-ant-a", provider: "anthropic").Build());
+
+        var alone = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, environment, Generous, "execute", "--run-id", runId);
+        Assert.That(alone.ExitCode, Is.EqualTo(127), "the front has no Anthropic provider and hands the run off: " + alone.Output + alone.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("QUEUED"), "nothing was done before the hand-off");
+        Assert.That(standIn.Received, Is.Empty);
+
+        using var executor = AutopackProcess.StartProgram(Front, s.Db.FolderPath, environment, "execute", "--run-id", runId);
+        Assert.That(await Eventually.TrueAsync(() => standIn.Received.Any(c => c.Path == "/v1/messages"), TimeSpan.FromSeconds(30)), Is.True, executor.Output + executor.Error);
+        await OperatorShell.Echo($"abort:{runId}", Path.Combine(s.RunsDirectory, ".abort_run"));
+
+        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
+        Assert.That(executor.ExitCode, Is.Zero, executor.Output + executor.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("ABORTED"));
+        var call = standIn.Received.First(c => c.Path == "/v1/messages");
+        Assert.That(call.Authorization, Is.EqualTo("Bearer sk-ant-front-test"), "the official SDK sends the key as a Bearer token");
+    }
+
+    [Test]
+    public async Task PostgresRun_ThroughTheFront_EndsDoneSuccess()
+    {
+        using var pg = new TestPostgresDatabase();
+        using var s = new ExecutorScenario();
+        var environment = s.Environment();
+        environment["AUTOPACK_DB"] = pg.Url;
+        var runId = await pg.CreateRunAsync(new PlanBuilder("front-pg").Phase("front-pg-a").Phase("front-pg-b").Build());
+
+        var run = await AutopackProcess.RunProgramAsync(Front, s.Db.FolderPath, environment, Generous, "execute", "--run-id", runId);
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+        Assert.That(pg.Scalar($"SELECT count(*) FROM runs WHERE run_id='{runId}' AND status='DONE_SUCCESS'"), Is.EqualTo(1));
+        Assert.That(pg.Scalar($"SELECT count(*) FROM phases WHERE run_id='{runId}' AND status='COMPLETE'"), Is.EqualTo(2));
+        Assert.That(pg.Scalar($"SELECT count(*) FROM llm_usage_events WHERE run_id='{runId}'"), Is.GreaterThan(0));
+    }
+}

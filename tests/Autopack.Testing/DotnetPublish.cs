@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Autopack.Testing;
+
+/// <summary>
+/// <c>dotnet publish</c> of one of this repository's projects into a folder, as a child process that leaves nothing
+/// running behind it (no MSBuild node reuse, no build server), so a test run's output pipes close when it ends.
+/// </summary>
+public static class DotnetPublish
+{
+    /// <summary>Publishes <paramref name="project"/> into <paramref name="output"/> and returns that folder; throws with the build's output if it fails.</summary>
+    public static async Task<string> RunAsync(string project, string output, params string[] extraArguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "publish", project, "-o", output, "--nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false" }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet publish");
+        var log = new StringBuilder();
+        var reading = Task.WhenAll(CopyAsync(process.StandardOutput, log), CopyAsync(process.StandardError, log));
+        await process.WaitForExitAsync();
+        await reading;
+        return process.ExitCode == 0
+            ? output
+            : throw new InvalidOperationException($"dotnet publish {project} exited {process.ExitCode}:\n{log}");
+    }
+
+    private static async Task CopyAsync(StreamReader reader, StringBuilder log)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+    }
+}
