@@ -27,7 +27,7 @@ public static class ExecuteCommand
             }
 
             var database = ctx.MigratedDatabase();
-            if (!LlmFeatures.AnthropicSdk && handOff is not null && await NamesAnthropicAsync(new RunStore(database, ctx.Time), id, ct).ConfigureAwait(false))
+            if (!LlmFeatures.AnthropicSdk && handOff is not null && await new RunStore(database, ctx.Time).UsesProviderAsync(id, ProviderNames.Anthropic, ct).ConfigureAwait(false))
             {
                 return handOff();
             }
@@ -38,8 +38,5 @@ public static class ExecuteCommand
         });
         return command;
     }
-
-    /// <summary>Whether a phase of the run names the Anthropic provider; an unknown run is left to the executor to report.</summary>
-    private static async Task<bool> NamesAnthropicAsync(RunStore runs, string runId, CancellationToken ct) =>
-        (await runs.FindAsync(runId, ct).ConfigureAwait(false))?.Phases.Any(p => p.Provider == ProviderNames.Anthropic) == true;
 }
+

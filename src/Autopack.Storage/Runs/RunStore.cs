@@ -116,6 +116,15 @@ public sealed class RunStore(AutopackDatabase database, TimeProvider time)
     public async Task<RunRow?> FindAsync(string runId, CancellationToken cancellationToken = default) =>
         (await RunDetailReader.ReadOnceAsync(database, runId, cancellationToken).ConfigureAwait(false))?.Run;
 
+    /// <summary>Whether a phase of the run names <paramref name="provider"/>: one indexed row at most, not the run's detail.</summary>
+    public async Task<bool> UsesProviderAsync(string runId, string provider, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            null, "SELECT 1 FROM phases WHERE run_id = @r AND provider = @p LIMIT 1", ("@r", runId), ("@p", provider));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not (null or DBNull);
+    }
+
     public async Task<RunRow> GetAsync(string runId, CancellationToken cancellationToken = default) =>
         await FindAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("run", runId);
 

@@ -26,6 +26,19 @@ public class RunStoreTests
     public void TearDown() => db.Dispose();
 
     [Test]
+    public async Task UsesProviderAsync_TrueOnlyForAProviderAPhaseOfThatRunNames()
+    {
+        await store.CreateAsync(new PlanBuilder("mixed").Phase("mixed-a").Phase("mixed-b", provider: "anthropic").Build(), TestDatabase.DefaultCaps);
+        await store.CreateAsync(new PlanBuilder("plain").Phase("plain-a", provider: "openai").Build(), TestDatabase.DefaultCaps);
+
+        Assert.That(await store.UsesProviderAsync("mixed", "anthropic"), Is.True);
+        Assert.That(await store.UsesProviderAsync("mixed", "offline"), Is.True);
+        Assert.That(await store.UsesProviderAsync("mixed", "openai"), Is.False);
+        Assert.That(await store.UsesProviderAsync("plain", "anthropic"), Is.False, "another run's phase does not count");
+        Assert.That(await store.UsesProviderAsync("no-such-run", "anthropic"), Is.False);
+    }
+
+    [Test]
     public async Task CreateAsync_Plan_StoresTiersAndPhasesInOrderWithCapsResolved()
     {
         var plan = new PlanBuilder("r1")
