@@ -9,7 +9,9 @@ namespace Autopack.Bench.Processes;
 /// </summary>
 internal static class ControlFileLatency
 {
-    public static async Task<IReadOnlyList<double>> MeasureAsync(int samples)
+    /// <param name="samples">how many reactions to time.</param>
+    /// <param name="program">a published autopack to run (e.g. the native front); null: the Release autopack.dll run by dotnet.</param>
+    public static async Task<IReadOnlyList<double>> MeasureAsync(int samples, string? program = null)
     {
         var latencies = new List<double>();
         var runNumber = 0;
@@ -18,7 +20,10 @@ internal static class ControlFileLatency
             using var installation = new Installation();
             var runId = $"latency-{++runNumber}";
             await installation.Db.CreateRunAsync(new PlanBuilder(runId).Phase($"{runId}-p", maxAttempts: 20).Build());
-            using var executor = AutopackProcess.Start(installation.Folder, installation.Environment(60_000), "execute", "--run-id", runId);
+            string[] execute = ["execute", "--run-id", runId];
+            using var executor = program is null
+                ? AutopackProcess.Start(installation.Folder, installation.Environment(60_000), execute)
+                : AutopackProcess.StartProgram(program, installation.Folder, installation.Environment(60_000), execute);
             var file = Path.Combine(installation.RunsDirectory, ".force_timeout");
             for (var attempt = 1; attempt < 20 && latencies.Count < samples; attempt++)
             {

@@ -3,16 +3,19 @@ using System.Globalization;
 using Autopack.Bench.Processes;
 
 // Real processes, real files, real database: what an operator sees.
-// Sections: control, executor, cold, http (default: all), and readpath and claims (only when named). `--samples N` sets the control-file sample count.
-var sections = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
+// Sections: control, executor, cold, http (default: all), and readpath and claims (only when named). `--samples N` sets the control-file sample count;
+// `--autopack DIR` runs the control section's executor from a published folder (DIR/autopack: the native front, ADR-045).
+var sections = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _) && (i == 0 || args[i - 1] != "--autopack")).ToHashSet(StringComparer.Ordinal);
 var samplesIndex = Array.IndexOf(args, "--samples");
 var samples = samplesIndex >= 0 ? int.Parse(args[samplesIndex + 1], CultureInfo.InvariantCulture) : 100;
+var publishedIndex = Array.IndexOf(args, "--autopack");
+var published = publishedIndex >= 0 ? Path.Combine(Path.GetFullPath(args[publishedIndex + 1]), "autopack") : null;
 bool Run(string section) => sections.Count == 0 || sections.Contains(section);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 
 if (Run("control"))
 {
-    Report("control file -> executor acting (ms)", await ControlFileLatency.MeasureAsync(samples));
+    Report($"control file -> executor acting (ms){(published is null ? "" : $", executor {published}")}", await ControlFileLatency.MeasureAsync(samples, published));
 }
 
 if (Run("executor"))

@@ -30,14 +30,16 @@ for (var round = 0; round < rounds + 1; round++)
     var versionMs = await Timed.RunAsync(installation.Autopack, ["db", "version"], installation.Environment);
     var runMs = await installation.OnePhaseRunAsync($"startup-{round}", installation.Autopack);
     var managedRunMs = File.Exists(managed) ? await installation.OnePhaseRunAsync($"startup-managed-{round}", managed) : (double?)null;
+    var managedVersionMs = File.Exists(managed) ? await Timed.RunAsync(managed, ["db", "version"], installation.Environment) : (double?)null;
     if (round > 0)
     {
         Add("bare console program", bareMs);
         Add("autopack --help", helpMs);
         Add("autopack db version", versionMs);
         Add("autopack execute: one-phase offline run, start to exit", runMs);
-        if (managedRunMs is { } ms)
+        if (managedRunMs is { } ms && managedVersionMs is { } managedVersion)
         {
+            Add("autopack-managed db version (no hand-off)", managedVersion);
             Add("autopack-managed execute (ReadyToRun, no front): the same run", ms);
         }
     }

@@ -10,7 +10,11 @@ namespace Autopack.Testing;
 public static class DotnetPublish
 {
     /// <summary>Publishes <paramref name="project"/> into <paramref name="output"/> and returns that folder; throws with the build's output if it fails.</summary>
-    public static async Task<string> RunAsync(string project, string output, params string[] extraArguments)
+    public static async Task<string> RunAsync(string project, string output, params string[] extraArguments) =>
+        (await RunWithLogAsync(project, output, extraArguments).ConfigureAwait(false)).Folder;
+
+    /// <summary>As <see cref="RunAsync"/>, also returning what the publish printed (its messages and warnings).</summary>
+    public static async Task<(string Folder, string Log)> RunWithLogAsync(string project, string output, params string[] extraArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -28,16 +32,16 @@ public static class DotnetPublish
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet publish");
         var log = new StringBuilder();
         var reading = Task.WhenAll(CopyAsync(process.StandardOutput, log), CopyAsync(process.StandardError, log));
-        await process.WaitForExitAsync();
-        await reading;
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        await reading.ConfigureAwait(false);
         return process.ExitCode == 0
-            ? output
+            ? (output, log.ToString())
             : throw new InvalidOperationException($"dotnet publish {project} exited {process.ExitCode}:\n{log}");
     }
 
     private static async Task CopyAsync(StreamReader reader, StringBuilder log)
     {
-        while (await reader.ReadLineAsync() is { } line)
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             lock (log)
             {

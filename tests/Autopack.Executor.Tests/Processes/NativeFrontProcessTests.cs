@@ -20,6 +20,7 @@ public class NativeFrontProcessTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
     private TempDirectory published = null!;
+    private string fallbackLog = "";
 
     /// <summary>The published autopack: the front, with autopack-managed beside it.</summary>
     private string Front => published.Combine("out", "autopack");
@@ -31,12 +32,17 @@ public class NativeFrontProcessTests
     public async Task PublishAsync()
     {
         published = new TempDirectory("autopack-front");
-        var output = await DotnetPublish.RunAsync(
-            RepositoryRoot.Combine("src", "Autopack.Cli", "Autopack.Cli.csproj"), published.Combine("out"),
-            "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false");
+        var project = RepositoryRoot.Combine("src", "Autopack.Cli", "Autopack.Cli.csproj");
+        var output = await DotnetPublish.RunAsync(project, published.Combine("out"), "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false");
         Directory.CreateDirectory(published.Combine("alone"));
         File.Copy(Path.Combine(output, "autopack"), LoneFront);
         File.Copy(Path.Combine(output, "libe_sqlite3.so"), published.Combine("alone", "libe_sqlite3.so"));
+
+        // A publish whose front does not compile (here its publish gets a switch dotnet refuses, as a missing C
+        // toolchain fails it later): published after the first, never beside it, since both write the project's obj.
+        fallbackLog = (await DotnetPublish.RunWithLogAsync(
+            project, published.Combine("fallback"), "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false",
+            "-p:AutopackNativeFrontArguments=--no-such-switch")).Log;
     }
 
     [OneTimeTearDown]
@@ -57,6 +63,23 @@ public class NativeFrontProcessTests
         Assert.That(s.Db.Scalar("SELECT count(*) FROM phases WHERE run_id='lone-1' AND status='COMPLETE'"), Is.EqualTo(2));
         Assert.That(other.ExitCode, Is.EqualTo(127), "db version is not compiled into the front: it must be handed off");
         Assert.That(other.Error.Trim(), Does.StartWith("error: ").And.Contain("autopack-managed is missing").And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public async Task PublishWhoseFrontFails_WarnsAndKeepsTheManagedProgramAsAutopack()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("fallback-1").Phase("fallback-1-a").Build());
+        var autopack = published.Combine("fallback", "autopack");
+
+        var version = await AutopackProcess.RunProgramAsync(autopack, s.Db.FolderPath, s.Environment(), Generous, "db", "version");
+        var run = await AutopackProcess.RunProgramAsync(autopack, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
+
+        Assert.That(fallbackLog, Does.Contain("warning AUTOPACK001").And.Contain("stays the managed program"));
+        Assert.That(File.Exists(published.Combine("fallback", "autopack-managed")), Is.False, "no front, so nothing to hand off to");
+        Assert.That(version.ExitCode, Is.Zero, version.Output + version.Error);
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
     }
 
     [Test]
@@ -178,6 +201,23 @@ public class NativeFrontProcessTests
         Assert.That(s.RunStatus(runId), Is.EqualTo("ABORTED"));
         var call = standIn.Received.First(c => c.Path == "/v1/messages");
         Assert.That(call.Authorization, Is.EqualTo("Bearer sk-ant-front-test"), "the official SDK sends the key as a Bearer token");
+    }
+
+    [Test]
+    public async Task Worker_StartedThroughTheFront_KeepsItsPid_AndStartsItsExecutorsWithTheFront()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("front-worker").Phase("front-worker-a").Build());
+        using var worker = AutopackProcess.StartProgram(Front, s.Db.FolderPath, s.Environment(), "worker", "--concurrency", "1");
+
+        var done = await Eventually.TrueAsync(() => s.RunStatus(runId) == "DONE_SUCCESS", TimeSpan.FromSeconds(60));
+        worker.Terminate();
+
+        Assert.That(done, Is.True, worker.Output + worker.Error);
+        Assert.That(await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.True, worker.Output + worker.Error);
+        Assert.That(worker.ExitCode, Is.Zero, worker.Output + worker.Error);
+        Assert.That(worker.Output + worker.Error, Does.Contain($"(pid {worker.Pid} on "), "the hand-off replaced the front in place (execv): one process, one PID");
+        Assert.That(worker.Output + worker.Error, Does.Contain($"executors: {Front} execute --run-id <run-id>"), "the managed worker starts executors with the front beside it");
     }
 
     [Test]
