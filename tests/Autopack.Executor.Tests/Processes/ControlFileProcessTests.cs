@@ -7,32 +7,8 @@ namespace Autopack.Executor.Tests.Processes;
 [Parallelizable(ParallelScope.Children)]
 public class ControlFileProcessTests
 {
-    private const int SlowCallMs = 4000;
-
     [Test]
-    public async Task StopFile_PausesRunAndExitsZero_ThenExecuteAgainFinishes()
-    {
-        using var s = new ExecutorScenario();
-        var runId = await s.Db.CreateRunAsync(new PlanBuilder("stop-1").Phase("stop-1-a").Phase("stop-1-b").Build());
-        using (var executor = s.StartExecutor(runId, SlowCallMs))
-        {
-            Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("stop-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
-            await OperatorShell.Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
-
-            Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True, "executor exits after a stop");
-            Assert.That(executor.ExitCode, Is.Zero, executor.Error);
-        }
-
-        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
-        Assert.That(s.PhaseStatus("stop-1-a"), Is.EqualTo("QUEUED"));
-        Assert.That(s.Text("SELECT attempts FROM phases WHERE phase_id='stop-1-a'"), Is.EqualTo("0"), "an interrupted attempt is not used up");
-        Assert.That(File.Exists(Path.Combine(s.RunsDirectory, ".stop_executor")), Is.False, "the handled command is consumed");
-        Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind='control_command' AND message LIKE 'stop:stop-1%'"), Is.EqualTo(1));
-
-        var (code, _, error) = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), TimeSpan.FromSeconds(60), "execute", "--run-id", runId);
-        Assert.That(code, Is.Zero, error);
-        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
-    }
+    public Task StopFile_PausesRunAndExitsZero_ThenExecuteAgainFinishes() => ExecutorControlScenarios.StopFileThenExecuteAgainAsync("stop-1", program: null);
 
     [Test]
     public async Task AbortFile_MidSlowProviderCall_AbortsBeforeTheCallEnds()
@@ -101,20 +77,7 @@ public class ControlFileProcessTests
     }
 
     [Test]
-    public async Task Sigterm_MidCall_IsAGracefulStop_RunPausedExitZero()
-    {
-        using var s = new ExecutorScenario();
-        var runId = await s.Db.CreateRunAsync(new PlanBuilder("term-1").Phase("term-1-a").Build());
-        using var executor = s.StartExecutor(runId, 30_000);
-        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("term-1-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
-
-        executor.Terminate();
-
-        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
-        Assert.That(executor.ExitCode, Is.Zero, executor.Output + executor.Error);
-        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
-        Assert.That(s.Db.Scalar("SELECT count(*) FROM executor_leases"), Is.Zero, "the lease is released on the way out");
-    }
+    public Task Sigterm_MidCall_IsAGracefulStop_RunPausedExitZero() => ExecutorControlScenarios.SigtermMidCallAsync("term-1", program: null);
 
     [Test]
     public async Task CliStopCommand_WritesTheSameFile_ExecutorPauses()

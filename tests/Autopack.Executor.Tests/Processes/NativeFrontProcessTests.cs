@@ -140,42 +140,10 @@ public class NativeFrontProcessTests
     }
 
     [Test]
-    public async Task StopFile_ThroughTheFront_PausesTheRun_ThenTheFrontFinishesIt()
-    {
-        using var s = new ExecutorScenario();
-        var runId = await s.Db.CreateRunAsync(new PlanBuilder("front-stop").Phase("front-stop-a").Phase("front-stop-b").Build());
-        using (var executor = s.StartExecutor(runId, 4000, Front))
-        {
-            Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("front-stop-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
-            await OperatorShell.Echo($"stop:{runId}", Path.Combine(s.RunsDirectory, ".stop_executor"));
-
-            Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True, "the front's executor exits after a stop");
-            Assert.That(executor.ExitCode, Is.Zero, executor.Error);
-        }
-
-        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
-        Assert.That(File.Exists(Path.Combine(s.RunsDirectory, ".stop_executor")), Is.False, "the handled command is consumed");
-
-        var again = await AutopackProcess.RunProgramAsync(Front, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
-        Assert.That(again.ExitCode, Is.Zero, again.Error);
-        Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
-    }
+    public Task StopFile_ThroughTheFront_PausesTheRun_ThenTheFrontFinishesIt() => ExecutorControlScenarios.StopFileThenExecuteAgainAsync("front-stop", Front);
 
     [Test]
-    public async Task Sigterm_ToTheFrontMidCall_IsAGracefulStop()
-    {
-        using var s = new ExecutorScenario();
-        var runId = await s.Db.CreateRunAsync(new PlanBuilder("front-term").Phase("front-term-a").Build());
-        using var executor = s.StartExecutor(runId, 30_000, Front);
-        Assert.That(await Eventually.TrueAsync(() => s.PhaseStatus("front-term-a") == "EXECUTING", TimeSpan.FromSeconds(20)), Is.True, executor.Output + executor.Error);
-
-        executor.Terminate();
-
-        Assert.That(await executor.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.True);
-        Assert.That(executor.ExitCode, Is.Zero, executor.Output + executor.Error);
-        Assert.That(s.RunStatus(runId), Is.EqualTo("PAUSED"));
-        Assert.That(s.Db.Scalar("SELECT count(*) FROM executor_leases"), Is.Zero, "the lease is released on the way out");
-    }
+    public Task Sigterm_ToTheFrontMidCall_IsAGracefulStop() => ExecutorControlScenarios.SigtermMidCallAsync("front-term", Front);
 
     [Test]
     public async Task AnthropicRun_IsHandedToTheManagedProgram_WhichCallsTheProvider()
