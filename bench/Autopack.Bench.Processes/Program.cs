@@ -10,6 +10,11 @@ var samplesIndex = Array.IndexOf(args, "--samples");
 var samples = samplesIndex >= 0 ? int.Parse(args[samplesIndex + 1], CultureInfo.InvariantCulture) : 100;
 var publishedIndex = Array.IndexOf(args, "--autopack");
 var published = publishedIndex >= 0 ? Path.Combine(Path.GetFullPath(args[publishedIndex + 1]), "autopack") : null;
+if (published is not null)
+{
+    // The published folder holds the native front only where its publish compiled one (ADR-045).
+    Console.WriteLine($"executor: {published}, {(File.Exists(Path.Combine(Path.GetDirectoryName(published)!, "autopack-managed")) ? "the native front" : "the managed program (no front in that folder)")}");
+}
 bool Run(string section) => sections.Count == 0 || sections.Contains(section);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 

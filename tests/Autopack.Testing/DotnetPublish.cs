@@ -9,6 +9,9 @@ namespace Autopack.Testing;
 /// </summary>
 public static class DotnetPublish
 {
+    /// <summary>Longer than any publish here takes (a cold Native AOT compile on two loaded cores: a few minutes).</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(20);
+
     /// <summary>Publishes <paramref name="project"/> into <paramref name="output"/> and returns that folder; throws with the build's output if it fails.</summary>
     public static async Task<string> RunAsync(string project, string output, params string[] extraArguments) =>
         (await RunWithLogAsync(project, output, extraArguments).ConfigureAwait(false)).Folder;
@@ -29,10 +32,23 @@ public static class DotnetPublish
 
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false"; // an MSBuild property for every build the publish starts, the native front's included
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet publish");
         var log = new StringBuilder();
         var reading = Task.WhenAll(CopyAsync(process.StandardOutput, log), CopyAsync(process.StandardError, log));
-        await process.WaitForExitAsync().ConfigureAwait(false);
+        using (var timeout = new CancellationTokenSource(Timeout))
+        {
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"dotnet publish {project} did not end within {Timeout}:\n{log}");
+            }
+        }
+
         await reading.ConfigureAwait(false);
         return process.ExitCode == 0
             ? (output, log.ToString())

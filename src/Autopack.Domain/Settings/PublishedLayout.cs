@@ -3,8 +3,8 @@ namespace Autopack.Domain.Settings;
 /// <summary>
 /// The executables a published Autopack folder holds (ADR-045): <c>autopack</c>, compiled to native code, runs
 /// <c>autopack execute</c> itself and hands every other command to <c>autopack-managed</c>, the .NET program that
-/// has them all. A folder without the native front (today's <c>dotnet publish src/Autopack.Cli</c>) has only the
-/// managed program, named <c>autopack</c>.
+/// has them all. A folder without the native front (a publish with no C toolchain, for another runtime, or with
+/// <c>-p:AutopackNativeFront=false</c>) has only the managed program, named <c>autopack</c>.
 /// </summary>
 public static class PublishedLayout
 {

@@ -33,16 +33,24 @@ public class NativeFrontProcessTests
     {
         published = new TempDirectory("autopack-front");
         var project = RepositoryRoot.Combine("src", "Autopack.Cli", "Autopack.Cli.csproj");
-        var output = await DotnetPublish.RunAsync(project, published.Combine("out"), "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false");
+        var (output, log) = await DotnetPublish.RunWithLogAsync(project, published.Combine("out"), "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false");
+        Assert.That(File.Exists(Path.Combine(output, "autopack-managed")), Is.True, "the publish compiled no front (a C toolchain is needed: .ci/setup-test-deps.sh installs one):\n" + log);
         Directory.CreateDirectory(published.Combine("alone"));
         File.Copy(Path.Combine(output, "autopack"), LoneFront);
         File.Copy(Path.Combine(output, "libe_sqlite3.so"), published.Combine("alone", "libe_sqlite3.so"));
 
         // A publish whose front does not compile (here its publish gets a switch dotnet refuses, as a missing C
-        // toolchain fails it later): published after the first, never beside it, since both write the project's obj.
+        // toolchain fails it later), into a copy of the folder above, front included: the front must go. Published
+        // after the first, never beside it, since both write the project's obj.
+        var fallback = published.Combine("fallback");
+        Directory.CreateDirectory(fallback);
+        foreach (var file in Directory.GetFiles(output))
+        {
+            File.Copy(file, Path.Combine(fallback, Path.GetFileName(file)));
+        }
+
         fallbackLog = (await DotnetPublish.RunWithLogAsync(
-            project, published.Combine("fallback"), "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false",
-            "-p:AutopackNativeFrontArguments=--no-such-switch")).Log;
+            project, fallback, "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false", "-p:AutopackNativeFrontArguments=--no-such-switch")).Log;
     }
 
     [OneTimeTearDown]
@@ -66,7 +74,7 @@ public class NativeFrontProcessTests
     }
 
     [Test]
-    public async Task PublishWhoseFrontFails_WarnsAndKeepsTheManagedProgramAsAutopack()
+    public async Task PublishWhoseFrontFails_OverAnEarlierFront_WarnsAndPutsTheManagedProgramBackAsAutopack()
     {
         using var s = new ExecutorScenario();
         var runId = await s.Db.CreateRunAsync(new PlanBuilder("fallback-1").Phase("fallback-1-a").Build());
@@ -76,7 +84,8 @@ public class NativeFrontProcessTests
         var run = await AutopackProcess.RunProgramAsync(autopack, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
 
         Assert.That(fallbackLog, Does.Contain("warning AUTOPACK001").And.Contain("stays the managed program"));
-        Assert.That(File.Exists(published.Combine("fallback", "autopack-managed")), Is.False, "no front, so nothing to hand off to");
+        Assert.That(File.Exists(published.Combine("fallback", "autopack-managed")), Is.False, "the earlier publish's front and its managed program are gone");
+        Assert.That(new FileInfo(autopack).Length, Is.LessThan(new FileInfo(Front).Length / 10), "autopack is the managed launcher again, not the earlier front");
         Assert.That(version.ExitCode, Is.Zero, version.Output + version.Error);
         Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
         Assert.That(s.RunStatus(runId), Is.EqualTo("DONE_SUCCESS"));
