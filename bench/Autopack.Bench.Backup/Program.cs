@@ -52,7 +52,7 @@ try
     var archives = Path.Combine(root, "archives");
     Directory.CreateDirectory(archives);
     // ISA-L's deflate (when libisal2 is installed) and zlib's side by side; --investigate adds the other levels and inline compression.
-    var isal = new Variant(CompressionLevel.Fastest, Environment.ProcessorCount, Accelerated: true);
+    var isal = new Variant(CompressionLevel.Fastest, BackupWriter.DefaultCompressionThreads, Accelerated: true);
     var zlib = isal with { Accelerated = false };
     var variants = investigate
         ? new[] { isal, zlib, zlib with { Threads = 0 }, zlib with { Level = CompressionLevel.Optimal }, zlib with { Level = CompressionLevel.Optimal, Threads = 0 }, zlib with { Level = CompressionLevel.NoCompression } }

@@ -29,10 +29,15 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
     public bool AcceleratedDeflate { get; init; } = true;
 
     /// <summary>
-    /// Threads compressing gzip members while the archive's files are read and hashed; 0 compresses on the reading
-    /// thread (a plain GZipStream's way, kept to measure against).
+    /// Blocks compressed (and hashed) at once by thread-pool tasks while the archive's files are read; 0 compresses on
+    /// the reading thread (a plain GZipStream's way, kept to measure against). The default, twice the cores, lets the
+    /// reader run ahead so no core waits for its next block (docs/PERFORMANCE.md, ADR-046); each block in flight holds
+    /// about 9 MB.
     /// </summary>
-    public int CompressionThreads { get; init; } = Environment.ProcessorCount;
+    public int CompressionThreads { get; init; } = DefaultCompressionThreads;
+
+    /// <summary>Twice the machine's cores: see <see cref="CompressionThreads"/>.</summary>
+    public static int DefaultCompressionThreads => Environment.ProcessorCount * 2;
 
     public static string AutopackVersion { get; } =
         typeof(BackupWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -191,7 +196,7 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
         var reserved = ManifestMember(placeholder, createdAt).Length;
         var total = entries.Sum(e => e.Length);
         long done = 0;
-        var digests = new List<BackupManifestEntry>(entries.Count);
+        var archived = new List<(PlannedEntry Entry, EntryDigest? Digest)>(entries.Count);
 
         using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, DigestingSliceStream.CopyBufferSize);
         file.Position = reserved;
@@ -213,14 +218,17 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
                     }
 
                     tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, entry.EntryName) { ModificationTime = entry.ModifiedAt, Mode = EntryMode, DataStream = data });
-                    digests.Add(new BackupManifestEntry(entry.EntryName, entry.Length, data?.Sha256 ?? DigestingSliceStream.EmptySha256));
+                    archived.Add((entry, data?.Digest));
                 }
             }
 
+            // The digests of what was copied into the blocks are finished here, once every block is hashed.
             gzip.Complete();
             deflate = gzip.IsalMembers == 0 ? "zlib" : gzip.IsalMembers == gzip.Members ? "ISA-L" : $"ISA-L ({gzip.Members - gzip.IsalMembers} of {gzip.Members} blocks by zlib)";
         }
 
+        var digests = archived.Select(a => new BackupManifestEntry(
+            a.Entry.EntryName, a.Entry.Length, a.Digest is null ? DigestingSliceStream.EmptySha256 : a.Digest.Value ?? throw new InvalidOperationException($"{a.Entry.EntryName} was not read to its end"))).ToList();
         var json = Manifest(schema, createdAt, digests).ToJsonBytes();
         if (json.Length > placeholder.Length)
         {

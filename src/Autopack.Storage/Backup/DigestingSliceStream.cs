@@ -12,12 +12,19 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
 {
     internal const int CopyBufferSize = 1024 * 1024;
 
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long position;
-    private string? sha256;
 
-    /// <summary>The SHA-256 (lower-case hex) of the bytes read, once all <c>length</c> of them were.</summary>
-    public string Sha256 => sha256 ?? throw new InvalidOperationException($"{name} was not read to its end");
+    // Copied into a ParallelGzipStream: the digest is taken by its compressing tasks, finished by its Complete.
+    private bool hashedByCompressors;
+
+    /// <summary>The SHA-256 of the bytes archived (its owner, a gzip stream, may still be taking it).</summary>
+    public EntryDigest Digest { get; } = new();
+
+    /// <summary>
+    /// The SHA-256 (lower-case hex) of the bytes read, once all <c>length</c> of them were (copied into the backup's
+    /// gzip stream: once that stream is complete).
+    /// </summary>
+    public string Sha256 => Digest.Value ?? throw new InvalidOperationException($"{name} was not read to its end");
 
     public override bool CanRead => true;
 
@@ -61,9 +68,10 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
     // backup's own gzip stream takes the bytes into its blocks directly.
     public override void CopyTo(Stream destination, int bufferSize)
     {
-        if (destination is ParallelGzipStream gzip)
+        if (destination is ParallelGzipStream gzip && position == 0)
         {
-            gzip.WriteFrom(this);
+            hashedByCompressors = true;
+            gzip.WriteFrom(this, Digest);
             return;
         }
 
@@ -84,7 +92,11 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
     {
         if (disposing)
         {
-            hash.Dispose();
+            if (!hashedByCompressors)
+            {
+                Digest.Dispose();
+            }
+
             inner.Dispose();
         }
 
@@ -100,12 +112,16 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
             throw new IOException($"{name} shrank while it was being backed up; run the backup again");
         }
 
-        hash.AppendData(data);
+        if (!hashedByCompressors)
+        {
+            Digest.Append(data);
+        }
+
         position += data.Length;
         onRead?.Invoke(data.Length);
-        if (position == length)
+        if (position == length && !hashedByCompressors)
         {
-            sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            Digest.Finish();
         }
 
         return data.Length;

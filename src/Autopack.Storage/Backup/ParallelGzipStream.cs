@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Security.Cryptography;
 
 namespace Autopack.Storage.Backup;
 
@@ -16,6 +17,13 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
     public const int DefaultBlockSize = 4 * 1024 * 1024;
 
     private readonly Queue<Task<(byte[] Buffer, int Length, bool Isal)>> pending = new();
+
+    // Digests taken by the compressing tasks (WriteFrom with a digest): the current block's byte ranges to hash, the
+    // last block's hashing (each block's waits for the one before it, so every digest sees its bytes in order), and
+    // every digest to finish once the last block is hashed.
+    private readonly List<EntryDigest> digests = [];
+    private List<(int Offset, int Count, EntryDigest Digest)>? segments;
+    private Task hashed = Task.CompletedTask;
     private byte[] block = ArrayPool<byte>.Shared.Rent(blockSize);
     private int filled;
     private long written;
@@ -64,15 +72,32 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
     /// Reads <paramref name="source"/> to its end straight into the blocks being filled: one copy fewer than
     /// <see cref="Write(ReadOnlySpan{byte})"/> from a reader's buffer, for the archive's largest file.
     /// </summary>
-    public void WriteFrom(Stream source)
+    public void WriteFrom(Stream source) => WriteFrom(source, null);
+
+    /// <summary>
+    /// As <see cref="WriteFrom(Stream)"/>, and <paramref name="digest"/> takes the SHA-256 of those bytes: each block's
+    /// share is hashed by a task of its own beside the block's compression, in block order, not by the thread reading
+    /// the file (which is the backup's slowest stage, ADR-046). The digest is finished by <see cref="Complete"/>.
+    /// </summary>
+    public void WriteFrom(Stream source, EntryDigest? digest)
     {
         ObjectDisposedException.ThrowIf(completed, this);
+        if (digest is not null)
+        {
+            digests.Add(digest);
+        }
+
         while (true)
         {
             var read = source.Read(block.AsSpan(filled, blockSize - filled));
             if (read == 0)
             {
                 return;
+            }
+
+            if (digest is not null)
+            {
+                (segments ??= []).Add((filled, read, digest));
             }
 
             filled += read;
@@ -108,6 +133,12 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
             WriteOldest();
         }
 
+        hashed.GetAwaiter().GetResult();
+        foreach (var digest in digests)
+        {
+            digest.Finish();
+        }
+
         completed = true;
         output.Flush();
     }
@@ -135,9 +166,22 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
                 {
                     ArrayPool<byte>.Shared.Return(task.GetAwaiter().GetResult().Buffer);
                 }
-                catch (Exception ex) when (ex is InvalidDataException or IOException or OutOfMemoryException)
+                catch (Exception ex) when (ex is InvalidDataException or IOException or OutOfMemoryException or CryptographicException or ObjectDisposedException)
                 {
                 }
+            }
+
+            try
+            {
+                hashed.GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is CryptographicException or ObjectDisposedException)
+            {
+            }
+
+            foreach (var digest in digests)
+            {
+                digest.Dispose();
             }
 
             ArrayPool<byte>.Shared.Return(block);
@@ -153,7 +197,42 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         var data = block;
         var length = filled;
         var isal = accelerated && level == CompressionLevel.Fastest;
-        pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(data, length, level, isal)) : Task.Run(() => Compress(data, length, level, isal)));
+        var toHash = segments;
+        segments = null;
+        if (toHash is null)
+        {
+            pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(data, length, level, isal)) : Task.Run(() => Compress(data, length, level, isal)));
+        }
+        else if (parallelism == 0)
+        {
+            Hash(data, toHash);
+            pending.Enqueue(Task.FromResult(Compress(data, length, level, isal)));
+        }
+        else
+        {
+            // The block goes back to the pool only when both its compression and its hashing are done.
+            var before = hashed;
+            hashed = before.ContinueWith(previous => { previous.GetAwaiter().GetResult(); Hash(data, toHash); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            var blockHashed = hashed;
+            var compressed = Task.Run(() => Compress(data, length, level, isal, returnData: false));
+            pending.Enqueue(Task.WhenAll(compressed, blockHashed).ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        blockHashed.GetAwaiter().GetResult();
+                        return compressed.GetAwaiter().GetResult();
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(data);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default));
+        }
+
         block = ArrayPool<byte>.Shared.Rent(blockSize);
         filled = 0;
         while (pending.Count > parallelism)
@@ -177,7 +256,15 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         }
     }
 
-    private static (byte[] Buffer, int Length, bool Isal) Compress(byte[] data, int length, CompressionLevel level, bool isal)
+    private static void Hash(byte[] data, List<(int Offset, int Count, EntryDigest Digest)> toHash)
+    {
+        foreach (var (offset, count, digest) in toHash)
+        {
+            digest.Append(data.AsSpan(offset, count));
+        }
+    }
+
+    private static (byte[] Buffer, int Length, bool Isal) Compress(byte[] data, int length, CompressionLevel level, bool isal, bool returnData = true)
     {
         try
         {
@@ -200,7 +287,10 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(data);
+            if (returnData)
+            {
+                ArrayPool<byte>.Shared.Return(data);
+            }
         }
     }
 }

@@ -101,6 +101,23 @@ public class ParallelGzipStreamTests
         Assert.That(slice.Sha256, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(source.AsSpan(0, length)))));
     }
 
+    /// <summary>A stream abandoned before it is complete (a failed backup) waits for its tasks, throws nothing, finishes no digest.</summary>
+    [Test]
+    public void WriteFrom_AbandonedBeforeComplete_DisposesQuietlyWithNoDigest()
+    {
+        var data = new byte[300_000];
+        new Random(5).NextBytes(data);
+        using var slice = new DigestingSliceStream(new MemoryStream(data), "db", data.Length, null, CancellationToken.None);
+
+        using (var gzip = new ParallelGzipStream(new MemoryStream(), CompressionLevel.Fastest, 2, 65_536))
+        {
+            slice.CopyTo(gzip);
+        }
+
+        Assert.That(slice.Digest.Value, Is.Null);
+        Assert.Throws<InvalidOperationException>(() => _ = slice.Sha256);
+    }
+
     /// <summary>TarWriter copies an entry's data into the gzip stream itself, then pads it: tar reads every entry back.</summary>
     [Test]
     public void TarEntries_CopiedStraightIntoTheBlocks_ReadBackWithTarReader()
@@ -110,6 +127,7 @@ public class ParallelGzipStreamTests
         new Random(3).NextBytes(first);
         new Random(4).NextBytes(second);
         using var file = new MemoryStream();
+        var digests = new List<EntryDigest>();
         using (var gzip = new ParallelGzipStream(file, CompressionLevel.Fastest, 2, 65_536))
         {
             using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
@@ -118,11 +136,18 @@ public class ParallelGzipStreamTests
                 {
                     using var slice = new DigestingSliceStream(new MemoryStream(data), name, data.Length, null, CancellationToken.None);
                     tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = slice });
+                    digests.Add(slice.Digest);
                 }
             }
 
+            Assert.That(digests.Select(d => d.Value), Is.All.Null, "the compressing tasks take the digests; they end with the stream");
             gzip.Complete();
         }
+
+        // Both files span several blocks and share one (the first's tail, the second's head), each hashed in block order.
+        Assert.That(
+            digests.Select(d => d.Value),
+            Is.EqualTo(new[] { Convert.ToHexStringLower(SHA256.HashData(first)), Convert.ToHexStringLower(SHA256.HashData(second)) }));
 
         file.Position = 0;
         using var tarReader = new TarReader(new GZipStream(file, CompressionMode.Decompress));
