@@ -30,14 +30,14 @@ public sealed class BackupWriter(SqliteDatabase database, TimeProvider time)
 
     /// <summary>
     /// Blocks compressed (and hashed) at once by thread-pool tasks while the archive's files are read; 0 compresses on
-    /// the reading thread (a plain GZipStream's way, kept to measure against). The default, twice the cores, lets the
-    /// reader run ahead so no core waits for its next block (docs/PERFORMANCE.md, ADR-046); each block in flight holds
-    /// about 9 MB.
+    /// the reading thread (a plain GZipStream's way, kept to measure against). Each block in flight holds 12 MiB (its 4
+    /// MiB and a pooled output buffer of 8 MiB). Twice the cores was measured too and did not help beyond the noise
+    /// (docs/PERFORMANCE.md, ADR-046).
     /// </summary>
     public int CompressionThreads { get; init; } = DefaultCompressionThreads;
 
-    /// <summary>Twice the machine's cores: see <see cref="CompressionThreads"/>.</summary>
-    public static int DefaultCompressionThreads => Environment.ProcessorCount * 2;
+    /// <summary>One block in flight per core: see <see cref="CompressionThreads"/>.</summary>
+    public static int DefaultCompressionThreads => Environment.ProcessorCount;
 
     public static string AutopackVersion { get; } =
         typeof(BackupWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

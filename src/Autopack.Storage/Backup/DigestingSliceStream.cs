@@ -4,9 +4,10 @@ namespace Autopack.Storage.Backup;
 
 /// <summary>
 /// Reads exactly <c>length</c> bytes of a file that may still be growing (a log being appended to), so the size a
-/// tar header announces is the size that follows, and takes their SHA-256 on the way: the manifest lists the digest
-/// of exactly the bytes archived. A file that shrinks meanwhile fails the backup. Seekable only in the sense
-/// TarWriter needs: it asks for Length and Position.
+/// tar header announces is the size that follows, and has their SHA-256 taken: the manifest lists the digest of
+/// exactly the bytes archived. Copied into the backup's <see cref="ParallelGzipStream"/>, the compressing tasks take
+/// it, block by block (ADR-046); read any other way, this stream takes it as it reads. A file that shrinks meanwhile
+/// fails the backup. Seekable only in the sense TarWriter needs: it asks for Length and Position.
 /// </summary>
 internal sealed class DigestingSliceStream(Stream inner, string name, long length, Action<long>? onRead, CancellationToken cancellationToken) : Stream
 {
@@ -24,7 +25,8 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
     /// The SHA-256 (lower-case hex) of the bytes read, once all <c>length</c> of them were (copied into the backup's
     /// gzip stream: once that stream is complete).
     /// </summary>
-    public string Sha256 => Digest.Value ?? throw new InvalidOperationException($"{name} was not read to its end");
+    public string Sha256 => Digest.Value ?? throw new InvalidOperationException(
+        hashedByCompressors ? $"the digest of {name} is taken by the gzip stream, which is not complete" : $"{name} was not read to its end");
 
     public override bool CanRead => true;
 
@@ -70,6 +72,8 @@ internal sealed class DigestingSliceStream(Stream inner, string name, long lengt
     {
         if (destination is ParallelGzipStream gzip && position == 0)
         {
+            // The gzip stream owns the digest from here on (it finishes or disposes it); a finished one takes nothing.
+            ObjectDisposedException.ThrowIf(gzip.IsComplete, gzip);
             hashedByCompressors = true;
             gzip.WriteFrom(this, Digest);
             return;

@@ -12,7 +12,8 @@ namespace Autopack.Storage.Backup;
 /// The single-threaded GZipStream was the bottleneck of a backup (docs/PERFORMANCE.md). Call
 /// <see cref="Complete"/> to finish the file; disposing without it abandons a failed archive without writing more.
 /// </summary>
-internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, int parallelism, int blockSize = ParallelGzipStream.DefaultBlockSize, bool accelerated = false) : Stream
+internal sealed class ParallelGzipStream(
+    Stream output, CompressionLevel level, int parallelism, int blockSize = ParallelGzipStream.DefaultBlockSize, bool accelerated = false, ArrayPool<byte>? buffers = null) : Stream
 {
     public const int DefaultBlockSize = 4 * 1024 * 1024;
 
@@ -22,9 +23,11 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
     // last block's hashing (each block's waits for the one before it, so every digest sees its bytes in order), and
     // every digest to finish once the last block is hashed.
     private readonly List<EntryDigest> digests = [];
-    private List<(int Offset, int Count, EntryDigest Digest)>? segments;
+    private List<Segment>? segments;
     private Task hashed = Task.CompletedTask;
-    private byte[] block = ArrayPool<byte>.Shared.Rent(blockSize);
+    // The blocks' and members' buffers (tests pass a pool that overwrites what is given back, to catch a buffer still in use).
+    private readonly ArrayPool<byte> pool = buffers ?? ArrayPool<byte>.Shared;
+    private byte[] block = (buffers ?? ArrayPool<byte>.Shared).Rent(blockSize);
     private int filled;
     private long written;
     private bool completed;
@@ -34,6 +37,9 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
 
     /// <summary>Members ISA-L deflated; fewer than <see cref="Members"/> when it was off, missing, or refused a block.</summary>
     public int IsalMembers { get; private set; }
+
+    /// <summary>Whether <see cref="Complete"/> ran or the stream was abandoned: nothing more can be written.</summary>
+    internal bool IsComplete => completed;
 
     public override bool CanRead => false;
 
@@ -92,12 +98,19 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
             var read = source.Read(block.AsSpan(filled, blockSize - filled));
             if (read == 0)
             {
+                // The file's last bytes, when still in the block being filled: their hashing finishes the digest, so
+                // its native context does not wait for Complete (a runtime folder may hold many files).
+                if (digest is not null && segments is { Count: > 0 } && segments[^1].Digest == digest)
+                {
+                    segments[^1] = segments[^1] with { Last = true };
+                }
+
                 return;
             }
 
             if (digest is not null)
             {
-                (segments ??= []).Add((filled, read, digest));
+                (segments ??= []).Add(new Segment(filled, read, digest, Last: false));
             }
 
             filled += read;
@@ -164,7 +177,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
                 var task = pending.Dequeue();
                 try
                 {
-                    ArrayPool<byte>.Shared.Return(task.GetAwaiter().GetResult().Buffer);
+                    pool.Return(task.GetAwaiter().GetResult().Buffer);
                 }
                 catch (Exception ex) when (ex is InvalidDataException or IOException or OutOfMemoryException or CryptographicException or ObjectDisposedException)
                 {
@@ -184,7 +197,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
                 digest.Dispose();
             }
 
-            ArrayPool<byte>.Shared.Return(block);
+            pool.Return(block);
             block = [];
             completed = true;
         }
@@ -201,12 +214,12 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         segments = null;
         if (toHash is null)
         {
-            pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(data, length, level, isal)) : Task.Run(() => Compress(data, length, level, isal)));
+            pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(pool, data, length, level, isal)) : Task.Run(() => Compress(pool, data, length, level, isal)));
         }
         else if (parallelism == 0)
         {
             Hash(data, toHash);
-            pending.Enqueue(Task.FromResult(Compress(data, length, level, isal)));
+            pending.Enqueue(Task.FromResult(Compress(pool, data, length, level, isal)));
         }
         else
         {
@@ -214,18 +227,28 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
             var before = hashed;
             hashed = before.ContinueWith(previous => { previous.GetAwaiter().GetResult(); Hash(data, toHash); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             var blockHashed = hashed;
-            var compressed = Task.Run(() => Compress(data, length, level, isal, returnData: false));
+            var compressed = Task.Run(() => Compress(pool, data, length, level, isal, returnData: false));
             pending.Enqueue(Task.WhenAll(compressed, blockHashed).ContinueWith(
                 _ =>
                 {
                     try
                     {
-                        blockHashed.GetAwaiter().GetResult();
-                        return compressed.GetAwaiter().GetResult();
+                        var result = compressed.GetAwaiter().GetResult();
+                        try
+                        {
+                            blockHashed.GetAwaiter().GetResult();
+                        }
+                        catch
+                        {
+                            pool.Return(result.Buffer);
+                            throw;
+                        }
+
+                        return result;
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(data);
+                        pool.Return(data);
                     }
                 },
                 CancellationToken.None,
@@ -233,7 +256,7 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
                 TaskScheduler.Default));
         }
 
-        block = ArrayPool<byte>.Shared.Rent(blockSize);
+        block = pool.Rent(blockSize);
         filled = 0;
         while (pending.Count > parallelism)
         {
@@ -252,26 +275,30 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            pool.Return(buffer);
         }
     }
 
-    private static void Hash(byte[] data, List<(int Offset, int Count, EntryDigest Digest)> toHash)
+    private static void Hash(byte[] data, List<Segment> toHash)
     {
-        foreach (var (offset, count, digest) in toHash)
+        foreach (var (offset, count, digest, last) in toHash)
         {
             digest.Append(data.AsSpan(offset, count));
+            if (last)
+            {
+                digest.Finish();
+            }
         }
     }
 
-    private static (byte[] Buffer, int Length, bool Isal) Compress(byte[] data, int length, CompressionLevel level, bool isal, bool returnData = true)
+    private static (byte[] Buffer, int Length, bool Isal) Compress(ArrayPool<byte> pool, byte[] data, int length, CompressionLevel level, bool isal, bool returnData = true)
     {
         try
         {
             // zlib's worst case for any level (deflateBound without its tuned-settings shortcut): the fastest level
             // codes incompressible bytes with static Huffman trees, up to 9 bits a byte, so data can grow by ~14%.
             // ISA-L falls back to stored blocks within the same room.
-            var target = ArrayPool<byte>.Shared.Rent(length + (length >> 3) + (length >> 6) + 1024);
+            var target = pool.Rent(length + (length >> 3) + (length >> 6) + 1024);
             if (isal && IsalDeflate.TryCompressGzipMember(data.AsSpan(0, length), target) is var isalLength and >= 0)
             {
                 return (target, isalLength, true);
@@ -289,8 +316,11 @@ internal sealed class ParallelGzipStream(Stream output, CompressionLevel level, 
         {
             if (returnData)
             {
-                ArrayPool<byte>.Shared.Return(data);
+                pool.Return(data);
             }
         }
     }
+
+    /// <summary>A byte range of a block that belongs to a file whose digest the compressing tasks take; the file's last one finishes it.</summary>
+    private readonly record struct Segment(int Offset, int Count, EntryDigest Digest, bool Last);
 }
