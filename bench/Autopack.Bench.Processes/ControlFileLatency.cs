@@ -20,10 +20,7 @@ internal static class ControlFileLatency
             using var installation = new Installation();
             var runId = $"latency-{++runNumber}";
             await installation.Db.CreateRunAsync(new PlanBuilder(runId).Phase($"{runId}-p", maxAttempts: 20).Build());
-            string[] execute = ["execute", "--run-id", runId];
-            using var executor = program is null
-                ? AutopackProcess.Start(installation.Folder, installation.Environment(60_000), execute)
-                : AutopackProcess.StartProgram(program, installation.Folder, installation.Environment(60_000), execute);
+            using var executor = AutopackProcess.StartProgram(program, installation.Folder, installation.Environment(60_000), "execute", "--run-id", runId);
             var file = Path.Combine(installation.RunsDirectory, ".force_timeout");
             for (var attempt = 1; attempt < 20 && latencies.Count < samples; attempt++)
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Autopack.Bench.Processes;
+using Autopack.Domain.Settings;
 
 // Real processes, real files, real database: what an operator sees.
 // Sections: control, executor, cold, http (default: all), and readpath and claims (only when named). `--samples N` sets the control-file sample count;
@@ -13,7 +14,7 @@ var published = publishedIndex >= 0 ? Path.Combine(Path.GetFullPath(args[publish
 if (published is not null)
 {
     // The published folder holds the native front only where its publish compiled one (ADR-045).
-    Console.WriteLine($"executor: {published}, {(File.Exists(Path.Combine(Path.GetDirectoryName(published)!, "autopack-managed")) ? "the native front" : "the managed program (no front in that folder)")}");
+    Console.WriteLine($"executor: {published}, {(PublishedLayout.HoldsFront(Path.GetDirectoryName(published)!) ? "the native front" : "the managed program (no front in that folder)")}");
 }
 bool Run(string section) => sections.Count == 0 || sections.Contains(section);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Autopack.Bench.Startup;
+using Autopack.Domain.Settings;
 using Autopack.Testing;
 
 // Start-up side by side with a bare console program, both published the same way (Release): autopack as the README
@@ -15,10 +16,10 @@ using var scratch = new TempDirectory("autopack-startup");
 var root = RepositoryRoot.Path;
 var autopack = Option("--autopack") ?? await Publish(Path.Combine(root, "src", "Autopack.Cli"), scratch.Combine("autopack"));
 var bare = Option("--bare") ?? await Publish(Path.Combine(root, "bench", "Autopack.Bench.BareConsole"), scratch.Combine("bare"));
-Console.WriteLine($"autopack: {Describe(Path.Combine(autopack, "autopack"))}");
+Console.WriteLine($"autopack: {Describe(autopack)}");
 var installation = new OfflineInstallation(scratch.Combine("installation"), Path.Combine(autopack, "autopack"));
 await installation.MigrateAsync();
-var managed = Path.Combine(autopack, "autopack-managed");
+var managed = PublishedLayout.HoldsFront(autopack) ? Path.Combine(autopack, PublishedLayout.Managed) : null;
 
 var samples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
 void Add(string name, double ms) => (samples.TryGetValue(name, out var list) ? list : samples[name] = []).Add(ms);
@@ -29,8 +30,8 @@ for (var round = 0; round < rounds + 1; round++)
     var helpMs = await Timed.RunAsync(installation.Autopack, ["--help"], installation.Environment);
     var versionMs = await Timed.RunAsync(installation.Autopack, ["db", "version"], installation.Environment);
     var runMs = await installation.OnePhaseRunAsync($"startup-{round}", installation.Autopack);
-    var managedRunMs = File.Exists(managed) ? await installation.OnePhaseRunAsync($"startup-managed-{round}", managed) : (double?)null;
-    var managedVersionMs = File.Exists(managed) ? await Timed.RunAsync(managed, ["db", "version"], installation.Environment) : (double?)null;
+    var managedRunMs = managed is null ? (double?)null : await installation.OnePhaseRunAsync($"startup-managed-{round}", managed);
+    var managedVersionMs = managed is null ? (double?)null : await Timed.RunAsync(managed, ["db", "version"], installation.Environment);
     if (round > 0)
     {
         Add("bare console program", bareMs);
@@ -59,9 +60,9 @@ static async Task<string> Publish(string project, string output)
 }
 
 // The published autopack is the native front when a C toolchain compiled it (ADR-045), else the managed program.
-static string Describe(string program) =>
-    File.Exists(Path.Combine(Path.GetDirectoryName(program)!, "autopack-managed"))
-        ? $"the native front ({new FileInfo(program).Length / 1_000_000} MB), other commands handed to autopack-managed"
+static string Describe(string folder) =>
+    PublishedLayout.HoldsFront(folder)
+        ? $"the native front ({new FileInfo(Path.Combine(folder, PublishedLayout.Front)).Length / 1_000_000} MB), other commands handed to {PublishedLayout.Managed}"
         : "the managed program (ReadyToRun); no native front was compiled";
 
 string? Option(string name)

@@ -49,9 +49,8 @@ internal sealed class ExecutorScenario : IDisposable
     };
 
     /// <summary>Starts a real `autopack execute` of <paramref name="runId"/>: <paramref name="program"/> (a published autopack, e.g. the native front) or, when null, the built autopack.dll.</summary>
-    public AutopackProcess StartExecutor(string runId, int offlineLatencyMs = 0, string? program = null) => program is null
-        ? AutopackProcess.Start(Db.FolderPath, Environment(offlineLatencyMs), "execute", "--run-id", runId)
-        : AutopackProcess.StartProgram(program, Db.FolderPath, Environment(offlineLatencyMs), "execute", "--run-id", runId);
+    public AutopackProcess StartExecutor(string runId, int offlineLatencyMs = 0, string? program = null) =>
+        AutopackProcess.StartProgram(program, Db.FolderPath, Environment(offlineLatencyMs), "execute", "--run-id", runId);
 
     /// <summary>Runs the executor host in this process to its end.</summary>
     public async Task<ExecutorOutcome> ExecuteInProcessAsync(string runId, int offlineLatencyMs = 0, Action<IServiceCollection>? configure = null, ExecutorSettings? settings = null)

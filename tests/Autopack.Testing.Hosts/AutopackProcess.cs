@@ -56,8 +56,8 @@ public sealed partial class AutopackProcess : IDisposable
     public static AutopackProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         Start(null, workingDirectory, environment, groupLeader: false, args);
 
-    /// <summary>Starts a published autopack executable (<paramref name="program"/>, e.g. the native front) instead of the built autopack.dll.</summary>
-    public static AutopackProcess StartProgram(string program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+    /// <summary>Starts a published autopack executable (<paramref name="program"/>, e.g. the native front); null: the built autopack.dll.</summary>
+    public static AutopackProcess StartProgram(string? program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         Start(program, workingDirectory, environment, groupLeader: false, args);
 
     /// <summary>

@@ -14,6 +14,9 @@ public static class PublishedLayout
     /// <summary>The managed program beside a native front.</summary>
     public const string Managed = "autopack-managed";
 
+    /// <summary>Whether the published folder holds a native front: the managed program then sits beside it.</summary>
+    public static bool HoldsFront(string folder) => File.Exists(Path.Combine(folder, Managed));
+
     /// <summary>
     /// The executable an executor is best started with, given the one this process runs as: the native front beside
     /// <c>autopack-managed</c> when there is one, else the same executable.

@@ -212,21 +212,24 @@ internal sealed class ParallelGzipStream(
         var isal = accelerated && level == CompressionLevel.Fastest;
         var toHash = segments;
         segments = null;
-        if (toHash is null)
+        if (parallelism == 0)
         {
-            pending.Enqueue(parallelism == 0 ? Task.FromResult(Compress(pool, data, length, level, isal)) : Task.Run(() => Compress(pool, data, length, level, isal)));
-        }
-        else if (parallelism == 0)
-        {
-            Hash(data, toHash);
+            if (toHash is not null)
+            {
+                Hash(data, toHash);
+            }
+
             pending.Enqueue(Task.FromResult(Compress(pool, data, length, level, isal)));
+        }
+        else if (toHash is null)
+        {
+            pending.Enqueue(Task.Run(() => Compress(pool, data, length, level, isal)));
         }
         else
         {
             // The block goes back to the pool only when both its compression and its hashing are done.
-            var before = hashed;
-            hashed = before.ContinueWith(previous => { previous.GetAwaiter().GetResult(); Hash(data, toHash); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            var blockHashed = hashed;
+            var blockHashed = hashed = hashed.ContinueWith(
+                previous => { previous.GetAwaiter().GetResult(); Hash(data, toHash); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             var compressed = Task.Run(() => Compress(pool, data, length, level, isal, returnData: false));
             pending.Enqueue(Task.WhenAll(compressed, blockHashed).ContinueWith(
                 _ =>

@@ -34,4 +34,16 @@ public sealed class PublishedLayoutTests
 
         Assert.That(PublishedLayout.ExecutorProgram(program), Is.EqualTo(program));
     }
+
+    [Test]
+    public void HoldsFront_OnlyAFolderWithTheManagedProgram()
+    {
+        using var folder = new TempDirectory();
+        folder.Write(PublishedLayout.Front, "the managed program alone");
+        var alone = PublishedLayout.HoldsFront(folder.Path);
+
+        folder.Write(PublishedLayout.Managed, "managed");
+
+        Assert.That((alone, PublishedLayout.HoldsFront(folder.Path)), Is.EqualTo((false, true)));
+    }
 }

@@ -1,3 +1,4 @@
+using Autopack.Domain.Settings;
 using Autopack.Testing;
 
 namespace Autopack.Executor.Tests.Processes;
@@ -34,7 +35,7 @@ public class NativeFrontProcessTests
         published = new TempDirectory("autopack-front");
         var project = RepositoryRoot.Combine("src", "Autopack.Cli", "Autopack.Cli.csproj");
         var (output, log) = await DotnetPublish.RunWithLogAsync(project, published.Combine("out"), "-c", Configuration, "--no-build", "-p:PublishReadyToRun=false");
-        Assert.That(File.Exists(Path.Combine(output, "autopack-managed")), Is.True, "the publish compiled no front (a C toolchain is needed: .ci/setup-test-deps.sh installs one):\n" + log);
+        Assert.That(PublishedLayout.HoldsFront(output), Is.True, "the publish compiled no front (a C toolchain is needed: .ci/setup-test-deps.sh installs one):\n" + log);
         Directory.CreateDirectory(published.Combine("alone"));
         File.Copy(Path.Combine(output, "autopack"), LoneFront);
         File.Copy(Path.Combine(output, "libe_sqlite3.so"), published.Combine("alone", "libe_sqlite3.so"));
@@ -84,7 +85,7 @@ public class NativeFrontProcessTests
         var run = await AutopackProcess.RunProgramAsync(autopack, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
 
         Assert.That(fallbackLog, Does.Contain("warning AUTOPACK001").And.Contain("stays the managed program"));
-        Assert.That(File.Exists(published.Combine("fallback", "autopack-managed")), Is.False, "the earlier publish's front and its managed program are gone");
+        Assert.That(PublishedLayout.HoldsFront(published.Combine("fallback")), Is.False, "the earlier publish's front and its managed program are gone");
         Assert.That(new FileInfo(autopack).Length, Is.LessThan(new FileInfo(Front).Length / 10), "autopack is the managed launcher again, not the earlier front");
         Assert.That(version.ExitCode, Is.Zero, version.Output + version.Error);
         Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
@@ -117,9 +118,8 @@ public class NativeFrontProcessTests
         Assert.That(created.Output.Trim(), Is.EqualTo("demo-1"));
         Assert.That(executed.Output, Does.Contain("run demo-1 DONE_SUCCESS"));
         Assert.That(shown.Output, Does.Contain("autopack/demo-1"));
-        var log = await OperatorShell.RunAsync($"git -C '{folder.Combine("sample-service")}' log --format=%s main..autopack/demo-1");
-        Assert.That(log.Code, Is.Zero, log.Error);
-        Assert.That(log.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3), "one commit per approved phase: " + log.Output);
+        var commits = new GitRepository(folder.Combine("sample-service")).Log("main..autopack/demo-1");
+        Assert.That(commits, Has.Count.EqualTo(3), "one commit per approved phase: " + string.Join(" | ", commits));
     }
 
     [Test]
