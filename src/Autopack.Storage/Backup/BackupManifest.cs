@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Autopack.Storage.Database;
 
 namespace Autopack.Storage.Backup;
@@ -16,14 +15,7 @@ public sealed record BackupManifest(
     string AutopackVersion,
     IReadOnlyList<BackupManifestEntry> Entries)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, BackupManifestJson.Default.BackupManifest);
 
     /// <summary>
     /// Parses and checks a manifest: a format this build reads, a schema no newer than its migrations, entry names
@@ -68,7 +60,7 @@ public sealed record BackupManifest(
         BackupManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<BackupManifest>(utf8Json, Json);
+            manifest = JsonSerializer.Deserialize(utf8Json, BackupManifestJson.Default.BackupManifest);
         }
         catch (JsonException ex)
         {
