@@ -1,12 +1,14 @@
 using Autopack.Domain.Settings;
+using Autopack.Storage.Database;
 using Autopack.Testing;
+using Microsoft.Data.Sqlite;
 
 namespace Autopack.Executor.Tests.Processes;
 
 /// <summary>
 /// The published autopack (ADR-045): <c>dotnet publish src/Autopack.Cli</c> makes <c>autopack</c> the native front,
-/// which runs <c>execute</c> itself and hands every other command (and a run with an Anthropic phase) to
-/// <c>autopack-managed</c> beside it. Published once for the class, from this build (<c>--no-build</c>), by the
+/// which runs <c>execute</c> and <c>backup</c> itself (ADR-047) and hands every other command (and a run with an
+/// Anthropic phase) to <c>autopack-managed</c> beside it. Published once for the class, from this build (<c>--no-build</c>), by the
 /// project's own publish target; every test runs the published files as real processes.
 /// </summary>
 [Parallelizable(ParallelScope.Children)]
@@ -74,6 +76,52 @@ public class NativeFrontProcessTests
         Assert.That(other.Error.Trim(), Does.StartWith("error: ").And.Contain("autopack-managed is missing").And.Not.Contain("\n"));
     }
 
+    /// <summary>
+    /// The cron command runs in the front alone (ADR-047): a backup of a live installation and a prune, then the managed
+    /// program (a restore is not in the front) restores the archive, digests verified, into a fresh folder.
+    /// </summary>
+    [Test]
+    public async Task LoneFront_BacksUpAndPrunesItself_AndTheManagedRestoreReadsTheArchive()
+    {
+        using var s = new ExecutorScenario();
+        var runId = await s.Db.CreateRunAsync(new PlanBuilder("lone-backup").Phase("lone-backup-a").Build());
+        var run = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "execute", "--run-id", runId);
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+        using var backups = new TempDirectory("autopack-front-backups");
+        var archive = backups.Combine("autopack-backup-20261206-020000.tar.gz");
+
+        var backup = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "backup", "--output", archive);
+        var prune = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "backup", "prune", "--dir", backups.Path, "--dry-run");
+
+        Assert.That(backup.ExitCode, Is.Zero, backup.Output + backup.Error);
+        Assert.That(backup.Output, Does.StartWith($"backup {archive}: ").And.Contain("schema "));
+        Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind = 'backup'"), Is.EqualTo(1), "the backup is in the events trail");
+        Assert.That(prune.ExitCode, Is.Zero, prune.Output + prune.Error);
+        Assert.That(prune.Output, Does.Contain("keep").And.Contain(Path.GetFileName(archive)));
+
+        using var restored = new TempDirectory("autopack-front-restored");
+        var target = new Dictionary<string, string?>
+        {
+            ["AUTOPACK_DB"] = restored.Combine("autopack.db"),
+            ["AUTOPACK_RUNS_DIR"] = restored.Combine(".autonomous_runs"),
+            ["AUTOPACK_BUILD_HISTORY"] = restored.Combine("docs", "BUILD_HISTORY.md"),
+        };
+        var restore = await AutopackProcess.RunProgramAsync(Front, restored.Path, target, Generous, "restore", "--input", archive);
+        Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
+        Assert.That(Count(restored.Combine("autopack.db"), $"SELECT count(*) FROM runs WHERE run_id = '{runId}' AND status = 'DONE_SUCCESS'"), Is.EqualTo(1));
+        Assert.That(Directory.GetFiles(restored.Combine(".autonomous_runs"), "*", SearchOption.AllDirectories), Is.Not.Empty, "the run's logs came along");
+    }
+
+    private static long Count(string databasePath, string sql)
+    {
+        using var connection = new SqliteDatabase(databasePath).Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var count = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        SqliteConnection.ClearPool(connection);
+        return count;
+    }
+
     [Test]
     public async Task PublishWhoseFrontFails_OverAnEarlierFront_WarnsAndPutsTheManagedProgramBackAsAutopack()
     {
@@ -128,12 +176,19 @@ public class NativeFrontProcessTests
         using var s = new ExecutorScenario();
         var badSetting = s.Environment();
         badSetting["AUTOPACK_HEARTBEAT_SECONDS"] = "soon";
+        var postgres = s.Environment();
+        postgres["AUTOPACK_DB"] = "postgresql://autopack:secret@127.0.0.1:1/autopack";
         var cases = new (string Name, Dictionary<string, string?> Environment, string[] Args)[]
         {
             ("an unknown run", s.Environment(), ["execute", "--run-id", "no-such-run"]),
             ("no run id", s.Environment(), ["execute"]),
             ("an unknown option", s.Environment(), ["execute", "--run-id", "x", "--fast"]),
             ("a bad setting", badSetting, ["execute", "--run-id", "x"]),
+            ("a backup over an existing file", s.Environment(), ["backup", "--output", s.Db.Database.FullPath]),
+            ("an unknown backup option", s.Environment(), ["backup", "--outptu", "x.tar.gz"]),
+            ("a negative prune count", s.Environment(), ["backup", "prune", "--dir", s.Db.FolderPath, "--daily", "-1"]),
+            ("a backup with a bad setting", badSetting, ["backup", "--output", "x.tar.gz"]),
+            ("a backup on PostgreSQL (pg_dump's job)", postgres, ["backup", "--output", "x.tar.gz"]),
         };
 
         foreach (var (name, environment, args) in cases)
