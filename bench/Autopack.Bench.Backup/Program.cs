@@ -4,12 +4,15 @@ using System.IO.Compression;
 using Autopack.Bench.Backup;
 using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
+using Autopack.Testing;
 using Microsoft.Data.Sqlite;
 
-// Backup and restore throughput on a >= 1 GB database against a plain file copy of it. See README.md.
+// Backup and restore throughput on a >= 1 GB database against a plain file copy of it, the backup both as the published
+// command (a process) and as the Storage classes in this process. See README.md.
 var sizeMb = IntArg(args, "--size-mb", 1100);
 var reps = IntArg(args, "--reps", 3);
 var investigate = args.Contains("--investigate");
+var published = Option(args, "--autopack");
 var root = Path.Combine(Path.GetTempPath(), $"autopack-bench-backup-{Guid.NewGuid():N}");
 Directory.CreateDirectory(root);
 var time = TimeProvider.System;
@@ -17,6 +20,8 @@ void Log(string line) => Console.WriteLine(line);
 
 try
 {
+    // The command operators run (from cron): a published autopack, a process of its own, in the same rounds.
+    published ??= await PublishAsync(Path.Combine(root, "autopack"));
     var source = Path.Combine(root, "source");
     Directory.CreateDirectory(source);
     var database = new SqliteDatabase(Path.Combine(source, "autopack.db"));
@@ -68,6 +73,7 @@ try
     // The reference the backup is held to: the cp and sync commands on the same file, run in turn with the
     // backups (cp+sync, backup A, backup B, ..., cp+sync, ...), so a neighbour's load falls on both alike.
     var copies = new List<double>();
+    var commands = new List<double>();
     for (var rep = 0; rep < reps; rep++)
     {
         Clear(scratch);
@@ -92,17 +98,24 @@ try
                 File.Move(result.Path, archive);
             }
         }
+
+        Clear(archives);
+        commands.AddRange(Measure(1, () => BackupCommand(published, source, Path.Combine(archives, "command.tar.gz"))));
     }
 
     Clear(scratch);
     LastCpu.Seconds = 0;
     Report("cp + sync (the commands, in turn with the backups)", copies);
     var copyMedian = copies.Order().ElementAt(copies.Count / 2);
+    var commandMedian = commands.Order().ElementAt(reps / 2);
+    Log($"  ratio autopack backup (the command, a process): backup speed / (cp + sync) speed = {copyMedian / commandMedian:F2} (medians {commandMedian:F2} s and {copyMedian:F2} s)");
     foreach (var variant in variants)
     {
         var median = walls[variant].Order().ElementAt(reps / 2);
         Log($"  ratio {variant.Describe(deflates[variant])}: backup speed / (cp + sync) speed = {copyMedian / median:F2} (medians {median:F2} s and {copyMedian:F2} s)");
     }
+
+    Report($"autopack backup (the command: {Path.Combine(published, "autopack")})", commands);
 
     foreach (var variant in variants)
     {
@@ -179,6 +192,38 @@ static void CpThenSync(string from, string to)
             throw new InvalidOperationException($"{command} exited with {process.ExitCode}");
         }
     }
+}
+
+// `autopack backup --output FILE` run in the installation's folder (autopack.db and .autonomous_runs there), as cron runs it.
+static void BackupCommand(string published, string installation, string output)
+{
+    var start = new ProcessStartInfo(Path.Combine(published, "autopack"), ["backup", "--output", output])
+    {
+        UseShellExecute = false,
+        WorkingDirectory = installation,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    };
+    using var process = Process.Start(start)!;
+    var stdout = process.StandardOutput.ReadToEndAsync();
+    var stderr = process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"autopack backup exited with {process.ExitCode}: {stderr}{stdout.Result}");
+    }
+}
+
+static async Task<string> PublishAsync(string output)
+{
+    Console.WriteLine("publishing src/Autopack.Cli (Release, as the README does; --autopack DIR reuses a published folder) ...");
+    return await DotnetPublish.RunAsync(RepositoryRoot.Combine("src", "Autopack.Cli"), output, "-c", "Release");
+}
+
+static string? Option(string[] args, string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
 static void Clear(string folder)
