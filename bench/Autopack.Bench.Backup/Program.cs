@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using Autopack.Bench.Backup;
+using Autopack.Domain.Settings;
 using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Autopack.Testing;
@@ -22,6 +23,13 @@ try
 {
     // The command operators run (from cron): a published autopack, a process of its own, in the same rounds.
     published ??= await PublishAsync(Path.Combine(root, "autopack"));
+    if (!File.Exists(Path.Combine(published, "autopack")))
+    {
+        throw new InvalidOperationException($"{published} holds no autopack: pass --autopack a folder made by dotnet publish src/Autopack.Cli");
+    }
+
+    var commandName = PublishedLayout.HoldsFront(published) ? "the native front" : "the managed program: no front in that folder";
+    Log($"command: {Path.Combine(published, "autopack")} ({commandName})");
     var source = Path.Combine(root, "source");
     Directory.CreateDirectory(source);
     var database = new SqliteDatabase(Path.Combine(source, "autopack.db"));
@@ -37,10 +45,12 @@ try
     Log($"load average at start: {LoadAverage()}");
     Log($"{"operation",-40} {"wall s",7} {"MB/s",6} {"cpu s",6}   runs (wall s)");
 
-    void Report(string name, List<double> seconds, string note = "")
+    // The CPU column is this process's: "-" for a command run as a process of its own.
+    void Report(string name, List<double> seconds, string note = "", bool ownCpu = true)
     {
         var median = seconds.Order().ElementAt(seconds.Count / 2);
-        Log($"{name,-40} {median,7:F2} {mb / median,6:F0} {LastCpu.Seconds,6:F2}   {string.Join(" ", seconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} {note}");
+        var cpu = ownCpu ? LastCpu.Seconds.ToString("F2", CultureInfo.InvariantCulture) : "-";
+        Log($"{name,-40} {median,7:F2} {mb / median,6:F0} {cpu,6}   {string.Join(" ", seconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} {note}");
     }
 
     var scratch = Path.Combine(root, "scratch");
@@ -104,8 +114,7 @@ try
     }
 
     Clear(scratch);
-    LastCpu.Seconds = 0;
-    Report("cp + sync (the commands, in turn with the backups)", copies);
+    Report("cp + sync (the commands, in turn with the backups)", copies, ownCpu: false);
     var copyMedian = copies.Order().ElementAt(copies.Count / 2);
     var commandMedian = commands.Order().ElementAt(reps / 2);
     Log($"  ratio autopack backup (the command, a process): backup speed / (cp + sync) speed = {copyMedian / commandMedian:F2} (medians {commandMedian:F2} s and {copyMedian:F2} s)");
@@ -115,7 +124,7 @@ try
         Log($"  ratio {variant.Describe(deflates[variant])}: backup speed / (cp + sync) speed = {copyMedian / median:F2} (medians {median:F2} s and {copyMedian:F2} s)");
     }
 
-    Report($"autopack backup (the command: {Path.Combine(published, "autopack")})", commands);
+    Report($"autopack backup (the command, {commandName})", commands, ownCpu: false);
 
     foreach (var variant in variants)
     {
@@ -194,23 +203,15 @@ static void CpThenSync(string from, string to)
     }
 }
 
-// `autopack backup --output FILE` run in the installation's folder (autopack.db and .autonomous_runs there), as cron runs it.
+// `autopack backup --output FILE` run in the installation's folder (autopack.db and .autonomous_runs there), as cron runs
+// it: no AUTOPACK_ setting inherited from the bench's environment.
 static void BackupCommand(string published, string installation, string output)
 {
-    var start = new ProcessStartInfo(Path.Combine(published, "autopack"), ["backup", "--output", output])
+    var (exitCode, stdout, stderr) = AutopackProcess.RunProgramAsync(
+        Path.Combine(published, "autopack"), installation, new Dictionary<string, string?>(), TimeSpan.FromMinutes(10), "backup", "--output", output).GetAwaiter().GetResult();
+    if (exitCode != 0)
     {
-        UseShellExecute = false,
-        WorkingDirectory = installation,
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    };
-    using var process = Process.Start(start)!;
-    var stdout = process.StandardOutput.ReadToEndAsync();
-    var stderr = process.StandardError.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"autopack backup exited with {process.ExitCode}: {stderr}{stdout.Result}");
+        throw new InvalidOperationException($"autopack backup exited with {exitCode}: {stderr}{stdout}");
     }
 }
 

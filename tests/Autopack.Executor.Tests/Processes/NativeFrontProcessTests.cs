@@ -1,4 +1,7 @@
+using System.Formats.Tar;
+using System.IO.Compression;
 using Autopack.Domain.Settings;
+using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Autopack.Testing;
 using Microsoft.Data.Sqlite;
@@ -97,7 +100,11 @@ public class NativeFrontProcessTests
         Assert.That(backup.Output, Does.StartWith($"backup {archive}: ").And.Contain("schema "));
         Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind = 'backup'"), Is.EqualTo(1), "the backup is in the events trail");
         Assert.That(prune.ExitCode, Is.Zero, prune.Output + prune.Error);
-        Assert.That(prune.Output, Does.Contain("keep").And.Contain(Path.GetFileName(archive)));
+        Assert.That(prune.Output, Does.Contain($"keep         {Path.GetFileName(archive)}  ("));
+        Assert.That(
+            ManifestOf(archive).AutopackVersion,
+            Is.EqualTo(BackupWriter.AutopackVersion),
+            "the front reads its version attribute as the managed program does (no reflection fallback under AOT)");
 
         using var restored = new TempDirectory("autopack-front-restored");
         var target = new Dictionary<string, string?>
@@ -110,6 +117,34 @@ public class NativeFrontProcessTests
         Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
         Assert.That(Count(restored.Combine("autopack.db"), $"SELECT count(*) FROM runs WHERE run_id = '{runId}' AND status = 'DONE_SUCCESS'"), Is.EqualTo(1));
         Assert.That(Directory.GetFiles(restored.Combine(".autonomous_runs"), "*", SearchOption.AllDirectories), Is.Not.Empty, "the run's logs came along");
+    }
+
+    /// <summary>
+    /// Commands that succeed without touching anything (help) print exactly what the managed program prints: the front's
+    /// backup command is the managed one, not a copy that drifted.
+    /// </summary>
+    [Test]
+    public async Task BackupHelp_TheFrontPrintsExactlyWhatTheManagedProgramPrints()
+    {
+        using var s = new ExecutorScenario();
+        foreach (var args in new[] { new[] { "backup", "--help" }, ["backup", "prune", "--help"], ["backup", "prune", "--dir", s.Db.FolderPath, "--dry-run"] })
+        {
+            var front = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, args);
+            var managed = await AutopackProcess.RunAsync(s.Db.FolderPath, s.Environment(), Generous, args);
+
+            Assert.That(front.ExitCode, Is.Zero, string.Join(' ', args) + front.Error);
+            Assert.That((front.ExitCode, front.Error, front.Output), Is.EqualTo((managed.ExitCode, managed.Error, managed.Output)), string.Join(' ', args));
+        }
+    }
+
+    private static BackupManifest ManifestOf(string archive)
+    {
+        using var reader = new TarReader(new GZipStream(File.OpenRead(archive), CompressionMode.Decompress));
+        var entry = reader.GetNextEntry()!;
+        Assert.That(entry.Name, Is.EqualTo("manifest.json"));
+        using var json = new MemoryStream();
+        entry.DataStream!.CopyTo(json);
+        return BackupManifest.Parse(json.ToArray());
     }
 
     private static long Count(string databasePath, string sql)

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Autopack.Storage.Backup;
 
 namespace Autopack.Storage.Tests.Backup;
@@ -43,6 +45,39 @@ public class BackupManifestTests
             """;
 
         Assert.That(Encoding.UTF8.GetString(Sample.ToJsonBytes()), Is.EqualTo(expected.ReplaceLineEndings("\n")));
+    }
+
+    /// <summary>The options the reflection-based serializer used before the manifest's context was source-generated.</summary>
+    private static readonly JsonSerializerOptions Reflection = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>The source-generated context writes what the reflection serializer wrote, and reads what it read.</summary>
+    [Test]
+    public void ToJsonBytes_AndParse_AgreeWithTheReflectionSerializer()
+    {
+        Assert.That(Sample.ToJsonBytes(), Is.EqualTo(JsonSerializer.SerializeToUtf8Bytes(Sample, Reflection)));
+        var viaReflection = JsonSerializer.Deserialize<BackupManifest>(Sample.ToJsonBytes(), Reflection)!;
+        var parsed = BackupManifest.Parse(Sample.ToJsonBytes());
+        Assert.That(parsed with { Entries = [] }, Is.EqualTo(viaReflection with { Entries = [] }));
+        Assert.That(parsed.Entries, Is.EqualTo(viaReflection.Entries));
+    }
+
+    /// <summary>A malformed manifest is refused with the reflection serializer's own message (restore prints it).</summary>
+    [TestCase("""{"format_version": 1, "schema_version": "x"}""")]
+    [TestCase("""{"format_version": 1, "schema_version": 1, "entries": [{"path": 3}]}""")]
+    [TestCase("""{"format_version": 1, "schema_version": 1, "created_at": "yesterday"}""")]
+    [TestCase("""{"format_version": 1, "schema_version": 1, "entries": {}}""")]
+    public void Parse_MalformedManifest_SaysWhatTheReflectionSerializerSaid(string json)
+    {
+        var expected = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<BackupManifest>(Encoding.UTF8.GetBytes(json), Reflection))!.Message;
+
+        var refused = Assert.Throws<BackupRefusedException>(() => BackupManifest.Parse(Encoding.UTF8.GetBytes(json)))!;
+
+        Assert.That(refused.Message, Is.EqualTo($"manifest.json is malformed: {expected}"));
     }
 
     [Test]
