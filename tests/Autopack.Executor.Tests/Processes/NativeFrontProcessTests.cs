@@ -96,11 +96,20 @@ public class NativeFrontProcessTests
         var backup = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "backup", "--output", archive);
         var prune = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "backup", "prune", "--dir", backups.Path, "--dry-run");
 
+        // An earlier backup of the same day: the prune keeps the day's newest and deletes it.
+        var earlier = backups.Combine("autopack-backup-20261206-010000.tar.gz");
+        File.Copy(archive, earlier);
+        var pruned = await AutopackProcess.RunProgramAsync(LoneFront, s.Db.FolderPath, s.Environment(), Generous, "backup", "prune", "--dir", backups.Path);
+
         Assert.That(backup.ExitCode, Is.Zero, backup.Output + backup.Error);
         Assert.That(backup.Output, Does.StartWith($"backup {archive}: ").And.Contain("schema "));
         Assert.That(s.Db.Scalar("SELECT count(*) FROM events WHERE kind = 'backup'"), Is.EqualTo(1), "the backup is in the events trail");
         Assert.That(prune.ExitCode, Is.Zero, prune.Output + prune.Error);
         Assert.That(prune.Output, Does.Contain($"keep         {Path.GetFileName(archive)}  ("));
+        Assert.That(pruned.ExitCode, Is.Zero, pruned.Output + pruned.Error);
+        Assert.That(pruned.Output, Does.Contain($"pruned 1 of 2 backups in {backups.Path}; kept 1"));
+        Assert.That(File.Exists(earlier), Is.False, "the day's older backup is deleted");
+        Assert.That(File.Exists(archive), Is.True, "the day's newest is kept");
         Assert.That(
             ManifestOf(archive).AutopackVersion,
             Is.EqualTo(BackupWriter.AutopackVersion),
