@@ -58,9 +58,12 @@ public sealed class TestDatabase : IDisposable
         transaction.Commit();
     }
 
-    public long Scalar(string sql)
+    public long Scalar(string sql) => Scalar(Database, sql);
+
+    /// <summary>The first column of the first row of <paramref name="sql"/>, as a number, on any SQLite database file.</summary>
+    public static long Scalar(SqliteDatabase database, string sql)
     {
-        using var connection = Database.Open();
+        using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);

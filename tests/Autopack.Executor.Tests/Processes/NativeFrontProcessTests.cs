@@ -1,18 +1,15 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using Autopack.Domain.Settings;
 using Autopack.Storage.Backup;
 using Autopack.Storage.Database;
 using Autopack.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace Autopack.Executor.Tests.Processes;
 
 /// <summary>
 /// The published autopack (ADR-045): <c>dotnet publish src/Autopack.Cli</c> makes <c>autopack</c> the native front,
 /// which runs <c>execute</c> and <c>backup</c> itself (ADR-047) and hands every other command (and a run with an
-/// Anthropic phase) to <c>autopack-managed</c> beside it. Published once for the class, from this build (<c>--no-build</c>), by the
-/// project's own publish target; every test runs the published files as real processes.
+/// Anthropic phase) to <c>autopack-managed</c> beside it. Published once for the class, from this build
+/// (<c>--no-build</c>), by the project's own publish target; every test runs the published files as real processes.
 /// </summary>
 [Parallelizable(ParallelScope.Children)]
 public class NativeFrontProcessTests
@@ -110,8 +107,9 @@ public class NativeFrontProcessTests
         Assert.That(pruned.Output, Does.Contain($"pruned 1 of 2 backups in {backups.Path}; kept 1"));
         Assert.That(File.Exists(earlier), Is.False, "the day's older backup is deleted");
         Assert.That(File.Exists(archive), Is.True, "the day's newest is kept");
+        using var staging = new TempDirectory("autopack-front-staged");
         Assert.That(
-            ManifestOf(archive).AutopackVersion,
+            (await BackupArchiveReader.ExtractAsync(archive, staging.Path)).Manifest.AutopackVersion,
             Is.EqualTo(BackupWriter.AutopackVersion),
             "the front reads its version attribute as the managed program does (no reflection fallback under AOT)");
 
@@ -124,7 +122,7 @@ public class NativeFrontProcessTests
         };
         var restore = await AutopackProcess.RunProgramAsync(Front, restored.Path, target, Generous, "restore", "--input", archive);
         Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
-        Assert.That(Count(restored.Combine("autopack.db"), $"SELECT count(*) FROM runs WHERE run_id = '{runId}' AND status = 'DONE_SUCCESS'"), Is.EqualTo(1));
+        Assert.That(TestDatabase.Scalar(new SqliteDatabase(restored.Combine("autopack.db")), $"SELECT count(*) FROM runs WHERE run_id = '{runId}' AND status = 'DONE_SUCCESS'"), Is.EqualTo(1));
         Assert.That(Directory.GetFiles(restored.Combine(".autonomous_runs"), "*", SearchOption.AllDirectories), Is.Not.Empty, "the run's logs came along");
     }
 
@@ -144,26 +142,6 @@ public class NativeFrontProcessTests
             Assert.That(front.ExitCode, Is.Zero, string.Join(' ', args) + front.Error);
             Assert.That((front.ExitCode, front.Error, front.Output), Is.EqualTo((managed.ExitCode, managed.Error, managed.Output)), string.Join(' ', args));
         }
-    }
-
-    private static BackupManifest ManifestOf(string archive)
-    {
-        using var reader = new TarReader(new GZipStream(File.OpenRead(archive), CompressionMode.Decompress));
-        var entry = reader.GetNextEntry()!;
-        Assert.That(entry.Name, Is.EqualTo("manifest.json"));
-        using var json = new MemoryStream();
-        entry.DataStream!.CopyTo(json);
-        return BackupManifest.Parse(json.ToArray());
-    }
-
-    private static long Count(string databasePath, string sql)
-    {
-        using var connection = new SqliteDatabase(databasePath).Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var count = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        SqliteConnection.ClearPool(connection);
-        return count;
     }
 
     [Test]

@@ -102,10 +102,10 @@ public sealed class BackupFailureTests
 
         Assert.CatchAsync<IOException>(() => Writer().WriteAsync(Sources(), path, progress));
 
-        Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup_failed'"), Is.EqualTo(1));
-        Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup'"), Is.Zero);
+        Assert.That(Sql.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup_failed'"), Is.EqualTo(1));
+        Assert.That(Sql.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup'"), Is.Zero);
         Assert.That(
-            BackupTestFiles.Scalar(source.Database, $"SELECT count(*) FROM events WHERE kind = 'backup_failed' AND message LIKE '%{path}%executor.log shrank%'"),
+            Sql.Scalar(source.Database, $"SELECT count(*) FROM events WHERE kind = 'backup_failed' AND message LIKE '%{path}%executor.log shrank%'"),
             Is.EqualTo(1),
             "the event names the output and the reason");
     }
@@ -118,7 +118,7 @@ public sealed class BackupFailureTests
 
         Assert.ThrowsAsync<BackupRefusedException>(() => Writer().WriteAsync(Sources(), path));
 
-        Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup_failed' AND message LIKE '%already exists%'"), Is.EqualTo(1));
+        Assert.That(Sql.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup_failed' AND message LIKE '%already exists%'"), Is.EqualTo(1));
     }
 
     [Test]

@@ -84,11 +84,11 @@ public sealed class BackupRoundTripTests
             Assert.That(snapshotCount, Is.LessThan(5_000 + Interlocked.Read(ref written)), "nothing committed after the snapshot");
             Assert.That(restoredRows, Is.EqualTo(Rows(source.Database, $"SELECT {UsageColumns} FROM llm_usage_events WHERE id <= {snapshotCount} ORDER BY id")));
             Assert.That(
-                BackupTestFiles.Scalar(restored, "SELECT count(*) FROM events WHERE kind = 'writer_pair'"),
+                Sql.Scalar(restored, "SELECT count(*) FROM events WHERE kind = 'writer_pair'"),
                 Is.EqualTo(snapshotCount - 5_000),
                 "a usage row and the event of its transaction are in the snapshot together or not at all");
-            Assert.That(BackupTestFiles.Scalar(restored, "SELECT count(*) FROM events WHERE kind = 'restore'"), Is.EqualTo(1));
-            Assert.That(BackupTestFiles.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup'"), Is.EqualTo(1));
+            Assert.That(Sql.Scalar(restored, "SELECT count(*) FROM events WHERE kind = 'restore'"), Is.EqualTo(1));
+            Assert.That(Sql.Scalar(source.Database, "SELECT count(*) FROM events WHERE kind = 'backup'"), Is.EqualTo(1));
 
             Assert.That(BackupTestFiles.Sha256(Path.Combine(target.RuntimeDirectory, "run-1", "executor.log")), Is.EqualTo(BackupTestFiles.Sha256(Path.Combine(runtime, "run-1", "executor.log"))));
             Assert.That(BackupTestFiles.Sha256(Path.Combine(target.RuntimeDirectory, "run-2", "workspace", "artifact.bin")), Is.EqualTo(BackupTestFiles.Sha256(Path.Combine(runtime, "run-2", "workspace", "artifact.bin"))));

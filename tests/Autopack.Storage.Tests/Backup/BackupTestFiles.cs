@@ -41,12 +41,4 @@ internal static class BackupTestFiles
             ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
                 .ToDictionary(f => Path.GetRelativePath(folder, f), Sha256, StringComparer.Ordinal)
             : [];
-
-    public static long Scalar(SqliteDatabase database, string sql)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
 }

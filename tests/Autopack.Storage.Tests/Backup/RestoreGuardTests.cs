@@ -127,9 +127,9 @@ public sealed class RestoreGuardTests
             Assert.That(result.BackupSchemaVersion, Is.EqualTo(older));
             Assert.That(result.SchemaVersion, Is.EqualTo(DatabaseMigrator.LatestVersion));
             Assert.That(new DatabaseMigrator(restored).GetVersions().UpToDate, Is.True);
-            Assert.That(BackupTestFiles.Scalar(restored, "SELECT count(*) FROM executor_leases"), Is.Zero, "tables of the newer migrations exist");
-            Assert.That(BackupTestFiles.Scalar(restored, "SELECT count(*) FROM runs WHERE run_id = 'run-old'"), Is.EqualTo(1));
-            Assert.That(BackupTestFiles.Scalar(restored, "SELECT max_turns FROM phases WHERE phase_id = 'p1'"), Is.EqualTo(30), "the newest columns were added with their defaults");
+            Assert.That(Sql.Scalar(restored, "SELECT count(*) FROM executor_leases"), Is.Zero, "tables of the newer migrations exist");
+            Assert.That(Sql.Scalar(restored, "SELECT count(*) FROM runs WHERE run_id = 'run-old'"), Is.EqualTo(1));
+            Assert.That(Sql.Scalar(restored, "SELECT max_turns FROM phases WHERE phase_id = 'p1'"), Is.EqualTo(30), "the newest columns were added with their defaults");
             Assert.That(new DatabaseMigrator(restored).IntegrityCheck(), Is.EqualTo(new[] { "ok" }));
         });
     }
