@@ -238,11 +238,8 @@ static void Clear(string folder)
     Directory.CreateDirectory(folder);
 }
 
-static int IntArg(string[] args, string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
+static int IntArg(string[] args, string name, int fallback) =>
+    Option(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
 static string LoadAverage() =>
     File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
